@@ -1,0 +1,10 @@
+/** Unit specs live beside the code; integration and e2e suites live in test/. */
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/apps', '<rootDir>/libs', '<rootDir>/test', '<rootDir>/migrations'],
+  testMatch: ['**/*.spec.ts', '**/*.test.ts'],
+  transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json', isolatedModules: true }] },
+  moduleNameMapper: { '^@ideamine/(.*)$': '<rootDir>/libs/$1/src' },
+  testTimeout: 60000,
+  maxWorkers: 2,
+};

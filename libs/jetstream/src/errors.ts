@@ -1,0 +1,34 @@
+/** Typed errors a handler throws to tell the consumer runner what to do with the message. */
+export class PermanentMessageError extends Error {
+  readonly code: string = 'IM_PERMANENT';
+  constructor(readonly reason: string) {
+    super(reason);
+  }
+}
+
+/** Retry later: the runner naks with this delay (a plain nak() would redeliver at once). */
+export class RetryLaterError extends Error {
+  readonly code = 'IM_RETRY_LATER';
+  constructor(readonly reason: string, readonly delayMs: number) {
+    super(reason);
+  }
+}
+
+export class PublishFailedError extends Error {
+  readonly code = 'IM_PUBLISH_FAILED';
+  constructor(readonly subject: string, readonly attempts: number, readonly lastError: unknown) {
+    super(`publish to ${subject} failed after ${attempts} attempt(s): ${(lastError as Error)?.message ?? String(lastError)}`);
+  }
+}
+
+/** Another writer appended to the aggregate subject since we read it (expected-last-subject-sequence). */
+export class ConcurrencyConflictError extends Error {
+  readonly code = 'IM_CONCURRENCY_CONFLICT';
+  constructor(readonly subject: string, readonly expected: number) {
+    super(`${subject} moved past sequence ${expected}`);
+  }
+}
+
+export class ProvisioningError extends Error {
+  readonly code = 'IM_PROVISIONING';
+}
