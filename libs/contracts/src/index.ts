@@ -7,3 +7,4 @@ export * from './commands/catalog';
 export * from './messages';
 export * from './validation';
 export * from './schema-export';
+export * from './dossier-style';

@@ -1,7 +1,7 @@
 import { Envelope, Producer } from './envelope';
 import { EVENT_CATALOG, EventPayload, EventType } from './events/catalog';
 import { COMMAND_CATALOG, CommandName, CommandPayload } from './commands/catalog';
-import { deriveEventId, uuidv7 } from './ids';
+import { canonicalJson, deriveEventId, sha256Hex, uuidv7 } from './ids';
 import { subjects } from './subjects';
 
 export type EventEnvelope<T extends EventType = EventType> = Envelope<T, EventPayload<T>>;
@@ -27,14 +27,15 @@ export interface Cause {
 }
 
 /**
- * Wraps a decided event in its envelope. The id is derived from the cause and the event's position in
- * the decision, so replaying the same decision yields the same ids and JetStream dedupes them.
+ * Wraps a decided event in its envelope. The id is derived from the cause, the event's position in
+ * the decision and its content, so replaying the same decision yields the same ids and JetStream
+ * dedupes them, while two different events caused by one message never collide.
  */
 export function envelopeEvent<T extends EventType>(
   ev: NewEvent<T>, cause: Cause, producer: Producer, index: number, now = new Date(),
 ): { subject: string; envelope: EventEnvelope<T> } {
   const envelope: EventEnvelope<T> = {
-    id: deriveEventId(cause.id, `${index}:${ev.type}:${ev.aggregateId}`),
+    id: deriveEventId(cause.id, `${index}:${ev.type}:${ev.aggregateId}:${sha256Hex(canonicalJson(ev.payload))}`),
     type: ev.type,
     schemaVersion: 1,
     runId: cause.runId,

@@ -8,6 +8,7 @@ export const STREAMS = {
   commands: 'IM_CMD',
   heartbeats: 'IM_HB',
   deadLetters: 'IM_DLQ',
+  advisories: 'IM_ADVISORIES',
 } as const;
 
 export const BUCKETS = {

@@ -7,3 +7,4 @@ export * from './postgres';
 export * from './postgres-database';
 export * from './pg-client';
 export * from './local-stack';
+export * from './services';

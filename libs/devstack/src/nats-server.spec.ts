@@ -72,7 +72,7 @@ describe('startNatsServer (real nats-server)', () => {
   it('fails fast with the log tail when the port is taken', async () => {
     server = await startNatsServer({ dir: path.join(tmpDir, 'first') });
     const started = Date.now();
-    const error = await startNatsServer({ dir: path.join(tmpDir, 'second'), port: server.port }).catch((e) => e);
+    const error = await startNatsServer({ dir: path.join(tmpDir, 'second'), port: server.port }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ServerStartError);
     expect((error as ServerStartError).code).toBe('IM_SERVER_START_FAILED');
     expect((error as ServerStartError).message).toMatch(/address already in use/);

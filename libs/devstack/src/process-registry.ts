@@ -3,23 +3,33 @@ import { descendantPids, signalQuietly } from './process-tree';
 
 /**
  * Every server process the dev stack spawns is registered here so that nothing outlives us:
- * a failed test, a crashed test worker or a demo that exits must not leave nats-server or
- * postgres holding ports and data dirs. The 'exit' hook runs synchronously (no awaits are
- * possible there), which is why killing is plain SIGKILL.
+ * a failed test, a crashed or force-killed test worker, or a demo that exits must not leave
+ * nats-server or postgres holding ports and data dirs.
+ *
+ * - On 'exit' (process.exit, end of event loop, uncaught exception) we SIGKILL synchronously:
+ *   no awaits are possible there.
+ * - On SIGINT/SIGTERM/SIGHUP, which end Node without an 'exit' event, we do the same and then
+ *   re-raise the signal, unless someone else listens for it (e.g. NestJS shutdown hooks): then
+ *   they own the shutdown and our 'exit' hook covers us when they call process.exit().
  */
+
+const TERMINATING_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+/** Marks our signal listeners (across module registries, e.g. several test files in one worker). */
+const OWN_LISTENER = Symbol.for('ideamine.devstack.killSpawnedOnSignal');
+
 const spawned = new Set<ChildProcess>();
-let exitHookInstalled = false;
+let hooksInstalled = false;
 
 export function registerSpawned(child: ChildProcess): void {
   if (child.pid === undefined) return; // spawn failed; there is nothing to kill
   spawned.add(child);
   child.once('exit', () => {
     spawned.delete(child);
-    // Drop the hook once idle so repeated starts (one per test file in a jest worker) do not
-    // pile up 'exit' listeners.
-    if (spawned.size === 0) uninstallExitHook();
+    // Drop the hooks once idle so repeated starts (one per test file in a jest worker) do not
+    // pile up listeners.
+    if (spawned.size === 0) uninstallHooks();
   });
-  installExitHook();
+  installHooks();
 }
 
 /** SIGKILL every registered process that is still running, and its descendants. Returns how many were registered. */
@@ -43,14 +53,28 @@ function onProcessExit(): void {
   killAllSpawned();
 }
 
-function installExitHook(): void {
-  if (exitHookInstalled) return;
+const onTerminatingSignal = Object.assign(
+  (signal: NodeJS.Signals): void => {
+    const foreign = process.listeners(signal).filter((listener) => !(OWN_LISTENER in listener));
+    if (foreign.length > 0) return;
+    killAllSpawned();
+    uninstallHooks();
+    // With our listener gone the default action applies: terminate, as if we were never here.
+    process.kill(process.pid, signal);
+  },
+  { [OWN_LISTENER]: true },
+);
+
+function installHooks(): void {
+  if (hooksInstalled) return;
   process.on('exit', onProcessExit);
-  exitHookInstalled = true;
+  for (const signal of TERMINATING_SIGNALS) process.on(signal, onTerminatingSignal);
+  hooksInstalled = true;
 }
 
-function uninstallExitHook(): void {
-  if (!exitHookInstalled) return;
+function uninstallHooks(): void {
+  if (!hooksInstalled) return;
   process.removeListener('exit', onProcessExit);
-  exitHookInstalled = false;
+  for (const signal of TERMINATING_SIGNALS) process.removeListener(signal, onTerminatingSignal);
+  hooksInstalled = false;
 }

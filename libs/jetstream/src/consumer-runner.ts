@@ -13,6 +13,7 @@ export interface DurableConsumerSpec {
   ackWaitMs?: number;
   maxDeliver?: number;
   maxAckPending?: number;
+  /** Deliveries before the message is dead-lettered; -1 means unlimited (durable timers). */
   /** Messages handled at once by this process (1 keeps per-consumer order). */
   concurrency?: number;
 }
@@ -101,7 +102,7 @@ export async function runDurableConsumer(
     } catch (err) {
       const e = err as Error;
       const permanent = err instanceof PermanentMessageError;
-      if (permanent || delivery >= maxDeliver) {
+      if (permanent || (maxDeliver > 0 && delivery >= maxDeliver)) {
         const reason = permanent ? e.message : `gave up after ${delivery} deliveries: ${e.message}`;
         log.error({ seq: msg.seq, subject: msg.subject, reason }, 'dead-lettering message');
         try {

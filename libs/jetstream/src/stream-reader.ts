@@ -8,8 +8,10 @@ export async function* readStream(
   js: JetStreamClient, stream: string, opts: { filterSubject?: string; fromSeq?: number; idleMs?: number } = {},
 ): AsyncGenerator<JsMsg> {
   const consumer = await js.consumers.get(stream, {
-    filterSubjects: opts.filterSubject ?? '>',
-    ...(opts.fromSeq && opts.fromSeq > 1 ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: opts.fromSeq } : { deliver_policy: DeliverPolicy.All }),
+    ...(opts.filterSubject ? { filterSubjects: opts.filterSubject } : {}),
+    // Always StartSequence: an ordered consumer with an explicit DeliverPolicy.All hangs (nats.js #113).
+    deliver_policy: DeliverPolicy.StartSequence,
+    opt_start_seq: Math.max(1, opts.fromSeq ?? 1),
   });
   const info = await consumer.info(true);
   let remaining = info.num_pending;
@@ -35,8 +37,9 @@ export async function followStream(
   onMessage: (m: JsMsg) => Promise<void>,
 ): Promise<{ stop(): Promise<void> }> {
   const consumer = await js.consumers.get(stream, {
-    filterSubjects: opts.filterSubject ?? '>',
-    ...(opts.fromSeq > 1 ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: opts.fromSeq } : { deliver_policy: DeliverPolicy.All }),
+    ...(opts.filterSubject ? { filterSubjects: opts.filterSubject } : {}),
+    deliver_policy: DeliverPolicy.StartSequence,
+    opt_start_seq: Math.max(1, opts.fromSeq),
   });
   const messages = await consumer.consume({ max_messages: 512 });
   const done = (async () => {

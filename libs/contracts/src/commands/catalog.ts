@@ -14,7 +14,12 @@ export const COMMAND_CATALOG = {
   'extend-budget': { service: 'planner', payload: O({ add: Budget, ...Actor }) },
   'grant-waiver': { service: 'gatekeeper', payload: O({ phase: PhaseName, guard: Type.String(), reason: Type.String(), expiresAt: IsoTime, ...Actor }) },
   'revoke-waiver': { service: 'gatekeeper', payload: O({ phase: PhaseName, guard: Type.String(), reason: Type.String(), ...Actor }) },
-  'retry-task': { service: 'scheduler', payload: O({ phase: PhaseName, taskId: Id, ...Actor }) },
+  'retry-task': { service: 'scheduler', payload: O({ phase: PhaseName, taskId: Id, attempt: Type.Integer({ minimum: 2 }), ...Actor }) },
+  /** A durable timer: redelivered (nak with delay) until due, then acted on once. */
+  'fire-timer': {
+    service: 'supervisor',
+    payload: O({ timerId: Id, dueAt: IsoTime, action: Type.Literal('retry-task'), phase: PhaseName, taskId: Id, attempt: Type.Integer({ minimum: 2 }) }),
+  },
   'compile-dossier': { service: 'dossier', payload: O({ ...Actor }) },
   /** Work for a worker pool; the subject is im.cmd.worker.<pool>. */
   'run-task': {

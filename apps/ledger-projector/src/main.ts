@@ -1,0 +1,4 @@
+import { runService } from '@ideamine/service-kit';
+import { ProjectorModule } from './projector.module';
+
+runService({ service: 'ledger-projector', module: ProjectorModule });

@@ -1,0 +1,12 @@
+import { STREAMS, subjects } from '@ideamine/contracts';
+import { runService } from '@ideamine/service-kit';
+import { PlannerModule } from './planner.module';
+
+runService({
+  service: 'planner',
+  module: PlannerModule,
+  consumers: () => [
+    { stream: STREAMS.commands, durable: 'planner-commands', filterSubject: subjects.serviceCommands('planner'), family: 'cmd' },
+    { stream: STREAMS.events, durable: 'planner-gates', filterSubject: 'im.evt.*.gate.*', family: 'evt' },
+  ],
+});

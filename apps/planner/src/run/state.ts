@@ -1,0 +1,30 @@
+import type { ArtifactRef, Budget, IdeaInput, PhaseConfig, Usage } from '@ideamine/contracts';
+
+export type RunStatus = 'none' | 'running' | 'paused' | 'completed' | 'failed' | 'cancelled';
+export type PhaseStatus = 'waiting' | 'running' | 'completed' | 'failed';
+
+export interface PhaseState {
+  config: PhaseConfig;
+  status: PhaseStatus;
+  evidencePack?: ArtifactRef;
+  score?: number;
+  attempts?: number;
+}
+
+/** The planner's view of one run: a fold of the run's planner events (see evolve). */
+export interface RunState {
+  runId: string;
+  status: RunStatus;
+  input?: IdeaInput;
+  budget?: Budget;
+  configSet?: string;
+  order: string[];
+  phases: Record<string, PhaseState>;
+  usage: Usage;
+}
+
+export const ZERO_USAGE: Usage = { tokens: 0, usd: 0, toolMinutes: 0, wallclockMs: 0 };
+
+export const initialRunState = (runId: string): RunState => ({ runId, status: 'none', order: [], phases: {}, usage: { ...ZERO_USAGE } });
+
+export const isActive = (s: RunState) => s.status === 'running' || s.status === 'paused';

@@ -1,0 +1,39 @@
+import { CompletionRequest, CompletionResult, estimateTokens, LlmProvider } from './llm-client';
+
+const STOP = new Set('a an and are as at be by for from has have in is it its of on or that the to was were will with this these those which who we you they our your their not no can may should must into than then also more most such only very'.split(' '));
+
+export const words = (text: string) => (text.toLowerCase().match(/[a-z][a-z0-9'-]+/g) ?? []).filter((w) => !STOP.has(w) && w.length > 2);
+
+/**
+ * The default provider: no network, no key, deterministic. It answers with the prompt's most
+ * informative sentences (extractive summary by term frequency), so what comes out is always derived
+ * from what went in. Costs nothing; tokens are counted like a real model's.
+ */
+export class OfflineProvider implements LlmProvider {
+  readonly name = 'offline';
+  readonly model = 'extractive-v1';
+
+  async complete(req: CompletionRequest): Promise<CompletionResult> {
+    const sentences = req.prompt
+      .split(/(?<=[.!?])\s+|\n+/)
+      .map((s) => s.trim())
+      .filter((s) => s.length > 12);
+    const freq = new Map<string, number>();
+    for (const w of words(req.prompt)) freq.set(w, (freq.get(w) ?? 0) + 1);
+    const scored = sentences.map((s, i) => {
+      const ws = words(s);
+      const score = ws.reduce((acc, w) => acc + (freq.get(w) ?? 0), 0) / Math.max(1, ws.length);
+      return { s, i, score };
+    });
+    const budgetChars = req.maxTokens * 4;
+    const picked: typeof scored = [];
+    let chars = 0;
+    for (const c of [...scored].sort((a, b) => b.score - a.score || a.i - b.i)) {
+      if (chars + c.s.length > budgetChars) continue;
+      picked.push(c);
+      chars += c.s.length + 1;
+    }
+    const text = picked.sort((a, b) => a.i - b.i).map((c) => c.s).join(' ');
+    return { text, inputTokens: estimateTokens((req.system ?? '') + req.prompt), outputTokens: estimateTokens(text), usd: 0 };
+  }
+}

@@ -1,0 +1,2 @@
+export * from './phase-file.dto';
+export * from './load-phase-configs';
