@@ -1,4 +1,4 @@
-import { Controller, Inject } from '@nestjs/common';
+import { Controller } from '@nestjs/common';
 import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
 import { CommandEnvelope, deriveEventId, EventEnvelope, newEvent } from '@ideamine/contracts';
 import { JetStreamContext, RetryLaterError } from '@ideamine/jetstream';

@@ -58,7 +58,6 @@ export async function bootstrapService(opts: BootstrapOptions): Promise<INestApp
 /** Standard entry: bootstrap, and exit non-zero with the reason if start-up fails. */
 export function runService(opts: BootstrapOptions): void {
   bootstrapService(opts).catch((err: Error) => {
-    // eslint-disable-next-line no-console
     console.error(`${opts.service} failed to start: ${err.message}`);
     process.exit(1);
   });
