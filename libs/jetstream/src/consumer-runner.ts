@@ -156,7 +156,7 @@ export async function runDurableConsumer(
       stopped = true;
       await current?.close();
       await Promise.allSettled([...inFlight]);
-      await Promise.race([done, new Promise((r) => setTimeout(r, 2000))]);
+      await Promise.race([done, new Promise((r) => setTimeout(r, 2000).unref())]);
     },
   };
 }

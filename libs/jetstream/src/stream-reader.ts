@@ -48,7 +48,7 @@ export async function followStream(
   return {
     async stop() {
       await messages.close();
-      await Promise.race([done.catch(() => undefined), new Promise((r) => setTimeout(r, 2000))]);
+      await Promise.race([done.catch(() => undefined), new Promise((r) => setTimeout(r, 2000).unref())]);
     },
   };
 }

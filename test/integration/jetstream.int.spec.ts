@@ -1,0 +1,145 @@
+import { headers as natsHeaders, StringCodec } from 'nats';
+import {
+  ConcurrencyConflictError, durationToNanos, getArtifact, loadJetStreamSpec, provisionJetStream, publishEnvelope, putArtifact,
+  readStream, RetryLaterError, runDurableConsumer, withSnapshot, ArtifactIntegrityError, PermanentMessageError, MessageContext,
+} from '@ideamine/jetstream';
+import { BUCKETS, envelopeEvent, HEADERS, newEvent, STREAMS, uuidv7 } from '@ideamine/contracts';
+import { join } from 'node:path';
+import { useProvisionedNats } from './nats-fixture';
+
+const producer = { service: 'test', version: '0', instance: 'jest' };
+const sc = StringCodec();
+const started = (runId: string, causeId = uuidv7()) => envelopeEvent(newEvent('run.started', '_', {}), { id: causeId, correlationId: causeId, runId }, producer, 0);
+const waitFor = async (cond: () => boolean | Promise<boolean>, ms = 10_000) => {
+  const end = Date.now() + ms;
+  while (!(await cond())) {
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+};
+async function deadLetters(nats: Awaited<ReturnType<ReturnType<typeof useProvisionedNats>['resources']>>) {
+  const out: { reason: string; seq: string; data: string }[] = [];
+  for await (const m of readStream(nats.js, STREAMS.deadLetters)) out.push({ reason: m.headers?.get(HEADERS.dlqReason) ?? '', seq: m.headers?.get(HEADERS.dlqSeq) ?? '', data: sc.decode(m.data) });
+  return out;
+}
+
+describe('JetStream library against a real nats-server', () => {
+  const nats = useProvisionedNats();
+
+  it('provisioning is idempotent, reports drift and changes a live stream only when told to', async () => {
+    const r = await nats.resources();
+    const spec = loadJetStreamSpec(join(__dirname, '..', '..', 'deploy', 'nats', 'jetstream.yaml'));
+    const again = await provisionJetStream(r.jsm, r.js, spec);
+    expect(again.filter((l) => l.action !== 'unchanged')).toEqual([]);
+    const hb = spec.streams.find((s) => s.name === STREAMS.heartbeats)!;
+    const changed = { ...spec, streams: [{ ...hb, max_age: '2h' }] };
+    const drift = await provisionJetStream(r.jsm, r.js, changed);
+    expect(drift[0]).toMatchObject({ name: STREAMS.heartbeats, action: 'drifted' });
+    expect(drift[0].differences!.join()).toMatch(/max_age/);
+    expect((await r.jsm.streams.info(STREAMS.heartbeats)).config.max_age).toBe(durationToNanos('1h'));
+    const updated = await provisionJetStream(r.jsm, r.js, changed, { update: true });
+    expect(updated[0].action).toBe('updated');
+    expect((await r.jsm.streams.info(STREAMS.heartbeats)).config.max_age).toBe(durationToNanos('2h'));
+    await provisionJetStream(r.jsm, r.js, { ...spec, streams: [hb] }, { update: true });
+  });
+
+  it('a republished envelope is stored once (Nats-Msg-Id = event id)', async () => {
+    const r = await nats.resources();
+    const { subject, envelope } = started('dedupe1');
+    const a = await publishEnvelope(r.js, 'evt', subject, envelope);
+    const b = await publishEnvelope(r.js, 'evt', subject, envelope);
+    expect(a.duplicate).toBe(false);
+    expect(b.duplicate).toBe(true);
+    expect(b.seq).toBe(a.seq);
+  });
+
+  it('refuses to publish an invalid envelope', async () => {
+    const r = await nats.resources();
+    const { subject, envelope } = started('bad1');
+    await expect(publishEnvelope(r.js, 'evt', subject, { ...envelope, payload: { nope: 1 } })).rejects.toThrow(/additional properties/);
+  });
+
+  it('optimistic concurrency: a stale expected subject sequence is a ConcurrencyConflictError', async () => {
+    const r = await nats.resources();
+    const first = started('occ1');
+    const ack = await publishEnvelope(r.js, 'evt', first.subject, first.envelope, { expectLastSubjectSequence: 0 });
+    const second = started('occ1');
+    await expect(publishEnvelope(r.js, 'evt', second.subject, second.envelope, { expectLastSubjectSequence: 0 })).rejects.toBeInstanceOf(ConcurrencyConflictError);
+    await expect(publishEnvelope(r.js, 'evt', second.subject, second.envelope, { expectLastSubjectSequence: ack.seq })).resolves.toMatchObject({ duplicate: false });
+  });
+
+  it('the consumer runner dead-letters invalid and poison messages with a reason and keeps consuming', async () => {
+    const r = await nats.resources();
+    const handled: string[] = [];
+    const runner = await runDurableConsumer(r.js, r.jsm, { stream: STREAMS.events, durable: 'it-runner', filterSubject: 'im.evt.dlq1.>', family: 'evt', maxDeliver: 3, ackWaitMs: 5000 }, async (ctx: MessageContext) => {
+      if (ctx.envelope.aggregateId === 'poison') throw new Error('handler exploded');
+      if (ctx.envelope.aggregateId === 'permanent') throw new PermanentMessageError('refused by handler');
+      handled.push(ctx.envelope.id);
+    }, r.logger);
+    try {
+      const h = natsHeaders();
+      await r.js.publish('im.evt.dlq1.run._', sc.encode('{not json'), { msgID: uuidv7(), headers: h });
+      const poison = envelopeEvent(newEvent('run.started', 'poison', {}), { id: uuidv7(), correlationId: uuidv7(), runId: 'dlq1' }, producer, 0);
+      await publishEnvelope(r.js, 'evt', poison.subject.replace('run._', 'run.poison'), poison.envelope);
+      const permanent = envelopeEvent(newEvent('run.started', 'permanent', {}), { id: uuidv7(), correlationId: uuidv7(), runId: 'dlq1' }, producer, 0);
+      await publishEnvelope(r.js, 'evt', 'im.evt.dlq1.run.permanent', permanent.envelope);
+      const good = started('dlq1');
+      await publishEnvelope(r.js, 'evt', good.subject, good.envelope);
+      await waitFor(() => handled.includes(good.envelope.id));
+      await waitFor(async () => (await deadLetters(r)).filter((d) => d.data.includes('dlq1') || d.data === '{not json').length >= 3, 20_000);
+      const dl = await deadLetters(r);
+      expect(dl.find((d) => d.data === '{not json')!.reason).toMatch(/not JSON/);
+      expect(dl.find((d) => d.data.includes('"poison"'))!.reason).toMatch(/gave up after 3 deliveries: handler exploded/);
+      expect(dl.find((d) => d.data.includes('"permanent"'))!.reason).toMatch(/refused by handler/);
+      const info = await r.jsm.consumers.info(STREAMS.events, 'it-runner');
+      expect(info.num_pending + info.num_ack_pending).toBe(0);
+    } finally {
+      await runner.stop();
+    }
+  }, 40_000);
+
+  it('RetryLaterError redelivers after the delay, not at once', async () => {
+    const r = await nats.resources();
+    const seen: number[] = [];
+    const runner = await runDurableConsumer(r.js, r.jsm, { stream: STREAMS.events, durable: 'it-delay', filterSubject: 'im.evt.delay1.>', family: 'evt' }, async () => {
+      seen.push(Date.now());
+      if (seen.length === 1) throw new RetryLaterError('not yet', 1500);
+    }, r.logger);
+    try {
+      const e = started('delay1');
+      await publishEnvelope(r.js, 'evt', e.subject, e.envelope);
+      await waitFor(() => seen.length >= 2, 10_000);
+      expect(seen[1] - seen[0]).toBeGreaterThanOrEqual(1400);
+    } finally {
+      await runner.stop();
+    }
+  }, 20_000);
+
+  it('withSnapshot serializes concurrent deciders with compare-and-set', async () => {
+    const r = await nats.resources();
+    const kv = await r.js.views.kv(BUCKETS.plannerState);
+    const effects: number[] = [];
+    await Promise.all(
+      Array.from({ length: 8 }, (_, i) =>
+        withSnapshot<{ n: number; by: number[] }>(kv, 'it.counter', () => ({ n: 0, by: [] }), async (s) => {
+          await new Promise((res) => setTimeout(res, 5));
+          return { next: { n: s.n + 1, by: [...s.by, i] }, effects: async () => void effects.push(i) };
+        }),
+      ),
+    );
+    const final = JSON.parse(sc.decode((await kv.get('it.counter'))!.value));
+    expect(final.n).toBe(8);
+    expect(new Set(final.by).size).toBe(8);
+  });
+
+  it('artifacts are content-addressed and verified on read', async () => {
+    const r = await nats.resources();
+    const os = await r.js.views.os(BUCKETS.artifacts);
+    const a = await putArtifact(os, BUCKETS.artifacts, 'hello artifacts', 'note', 'text/plain');
+    const b = await putArtifact(os, BUCKETS.artifacts, 'hello artifacts', 'note', 'text/plain');
+    expect(b).toEqual(a);
+    expect((await getArtifact(os, a)).toString()).toBe('hello artifacts');
+    const other = await putArtifact(os, BUCKETS.artifacts, 'something else', 'note', 'text/plain');
+    await expect(getArtifact(os, { name: other.name, sha256: a.sha256 })).rejects.toBeInstanceOf(ArtifactIntegrityError);
+  });
+});
