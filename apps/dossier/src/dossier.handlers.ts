@@ -1,8 +1,8 @@
-import { Controller, Inject } from '@nestjs/common';
+import { Controller, Inject, UseFilters } from '@nestjs/common';
 import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
 import type { ObjectStore } from 'nats';
 import { BUCKETS, CommandEnvelope, EventEnvelope, newEvent } from '@ideamine/contracts';
-import { JetStreamContext, NatsResources, PermanentMessageError, putArtifact } from '@ideamine/jetstream';
+import { JetStreamContext, NatsResources, PermanentMessageError, putArtifact, RethrowRpcErrors } from '@ideamine/jetstream';
 import { EventPublisher, NATS } from '@ideamine/service-kit';
 import { collectRun, RunNotFoundError } from './dossier/collect-run';
 import { compileDossier } from './dossier/compile-dossier';
@@ -10,6 +10,7 @@ import { renderDossierHtml } from './dossier/render-html';
 import { renderDossierPdf } from './dossier/render-pdf';
 
 @Controller()
+@UseFilters(RethrowRpcErrors)
 export class DossierHandlers {
   private os?: ObjectStore;
 

@@ -1,13 +1,14 @@
-import { Controller, Inject } from '@nestjs/common';
+import { Controller, Inject, UseFilters } from '@nestjs/common';
 import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
 import type { KV, ObjectStore } from 'nats';
 import { BUCKETS, CommandEnvelope, EventEnvelope } from '@ideamine/contracts';
-import { getJsonArtifact, JetStreamContext, NatsResources, RetryLaterError, withSnapshot } from '@ideamine/jetstream';
+import { getJsonArtifact, JetStreamContext, NatsResources, RetryLaterError, withSnapshot, RethrowRpcErrors } from '@ideamine/jetstream';
 import { EventPublisher, NATS } from '@ideamine/service-kit';
 import { decide, GateConfigMissingError, GateInput } from './gate/decide';
 import { GateState, initialGateState } from './gate/state';
 
 @Controller()
+@UseFilters(RethrowRpcErrors)
 export class GatekeeperHandlers {
   private kv?: KV;
   private os?: ObjectStore;

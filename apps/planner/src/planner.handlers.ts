@@ -1,8 +1,8 @@
-import { Controller, Inject } from '@nestjs/common';
+import { Controller, Inject, UseFilters } from '@nestjs/common';
 import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
 import type { KV } from 'nats';
 import { BUCKETS, Budget, CommandEnvelope, EventEnvelope } from '@ideamine/contracts';
-import { JetStreamContext, NatsResources, PermanentMessageError, withSnapshot } from '@ideamine/jetstream';
+import { JetStreamContext, NatsResources, PermanentMessageError, withSnapshot, RethrowRpcErrors } from '@ideamine/jetstream';
 import { EventPublisher, NATS, SERVICE_CONFIG, ServiceConfig } from '@ideamine/service-kit';
 import { loadPhaseConfigs, PhaseConfigError, resolveConfigSetDir } from '@ideamine/phase-config';
 import { decide, PlannerInput } from './run/decide';
@@ -14,6 +14,7 @@ export const DEFAULT_RUN_BUDGET: Budget = { tokens: 5_000_000, usd: 100, toolMin
 
 /** Edge of the planner: turns messages into PlannerInput, runs decide/evolve under a KV snapshot. */
 @Controller()
+@UseFilters(RethrowRpcErrors)
 export class PlannerHandlers {
   private kv?: KV;
 

@@ -1,8 +1,8 @@
-import { Controller, Inject } from '@nestjs/common';
+import { Controller, Inject, UseFilters } from '@nestjs/common';
 import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
 import type { KV, ObjectStore } from 'nats';
 import { BUCKETS, CommandEnvelope, deriveEventId, EventEnvelope, newEvent, NewEvent } from '@ideamine/contracts';
-import { JetStreamContext, NatsResources, withSnapshot } from '@ideamine/jetstream';
+import { JetStreamContext, NatsResources, withSnapshot, RethrowRpcErrors } from '@ideamine/jetstream';
 import { EventPublisher, NATS } from '@ideamine/service-kit';
 import { decide, SchedulerInput, totalUsage } from './phase/decide';
 import { initialPhaseRunState, PhaseRunState } from './phase/state';
@@ -10,6 +10,7 @@ import { buildEvidencePack } from './evidence-pack';
 
 /** Edge of the scheduler: phase snapshots in KV, task commands to the worker pool, fan-in on completion. */
 @Controller()
+@UseFilters(RethrowRpcErrors)
 export class SchedulerHandlers {
   private kv?: KV;
   private os?: ObjectStore;

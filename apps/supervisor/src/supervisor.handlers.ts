@@ -1,12 +1,13 @@
-import { Controller } from '@nestjs/common';
+import { Controller, UseFilters } from '@nestjs/common';
 import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
 import { CommandEnvelope, deriveEventId, EventEnvelope, newEvent } from '@ideamine/contracts';
-import { JetStreamContext, RetryLaterError } from '@ideamine/jetstream';
+import { JetStreamContext, RetryLaterError, RethrowRpcErrors } from '@ideamine/jetstream';
 import { EventPublisher } from '@ideamine/service-kit';
 import { decideRetry } from './retry/retry-policy';
 
 /** Retries failed tasks by error class through durable timers; quarantines what cannot be retried. */
 @Controller()
+@UseFilters(RethrowRpcErrors)
 export class SupervisorHandlers {
   constructor(private readonly publisher: EventPublisher) {}
 

@@ -1,12 +1,13 @@
-import { Controller, Inject } from '@nestjs/common';
+import { Controller, Inject, UseFilters } from '@nestjs/common';
 import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
 import { CommandEnvelope } from '@ideamine/contracts';
-import { JetStreamContext, NatsResources } from '@ideamine/jetstream';
+import { JetStreamContext, NatsResources, RethrowRpcErrors } from '@ideamine/jetstream';
 import { AgentRegistry, providerFromEnv } from '@ideamine/agents';
 import { EventPublisher, NATS, SERVICE_CONFIG, ServiceConfig } from '@ideamine/service-kit';
 import { TaskRunner } from './task/task-runner';
 
 @Controller()
+@UseFilters(RethrowRpcErrors)
 export class WorkerHandlers {
   private readonly registry = new AgentRegistry();
   private readonly provider = providerFromEnv();

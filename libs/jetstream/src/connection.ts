@@ -1,4 +1,4 @@
-import { connect, NatsConnection, Events } from 'nats';
+import { connect, ConnectionOptions, NatsConnection, Events } from 'nats';
 import type { Logger } from '@ideamine/telemetry';
 
 export interface NatsConnectOptions {
@@ -10,12 +10,31 @@ export interface NatsConnectOptions {
 }
 
 /**
+ * nats.js ignores credentials written into a server URL, so `nats://user:pass@host:4222` (the form
+ * deploy/ uses) is split here into servers and user/pass.
+ */
+export function natsServerOptions(url: string): Pick<ConnectionOptions, 'servers' | 'user' | 'pass'> {
+  let user: string | undefined;
+  let pass: string | undefined;
+  const servers = url.split(',').map((raw) => {
+    const s = raw.trim();
+    const m = /^(nats|tls|ws|wss):\/\/([^@/]*)@(.*)$/.exec(s);
+    if (!m) return s;
+    const [u, p] = m[2].split(':');
+    user ??= decodeURIComponent(u);
+    if (p !== undefined) pass ??= decodeURIComponent(p);
+    return `${m[1]}://${m[3]}`;
+  });
+  return { servers, ...(user ? { user } : {}), ...(pass !== undefined ? { pass } : {}) };
+}
+
+/**
  * Connects and reconnects forever: a service outlives any nats-server restart. If the connection is
  * ever closed for good, the process exits non-zero instead of idling as a zombie that looks healthy.
  */
 export async function connectNats(opts: NatsConnectOptions): Promise<NatsConnection> {
   const nc = await connect({
-    servers: opts.url.split(','),
+    ...natsServerOptions(opts.url),
     name: opts.name,
     maxReconnectAttempts: -1,
     reconnectTimeWait: 500,

@@ -11,3 +11,4 @@ export * from './artifacts';
 export * from './transport/jetstream.context';
 export * from './transport/jetstream.server';
 export * from './transport/jetstream.client';
+export * from './transport/rethrow-rpc-errors.filter';

@@ -29,7 +29,7 @@ export async function bootstrapService(opts: BootstrapOptions): Promise<INestApp
   await opts.configure?.(app);
   const consumers = opts.consumers?.(config) ?? [];
   if (consumers.length) {
-    app.connectMicroservice({ strategy: new JetStreamServer(nats, consumers) }, { inheritAppConfig: true });
+    app.connectMicroservice({ strategy: new JetStreamServer(nats, consumers) });
     await app.startAllMicroservices();
   }
   await app.listen(config.port, config.host);

@@ -1,6 +1,6 @@
 import { connect } from 'nats';
 import { STREAMS, HEADERS } from '@ideamine/contracts';
-import { loadJetStreamSpec, provisionJetStream, readStream } from '@ideamine/jetstream';
+import { loadJetStreamSpec, natsServerOptions, provisionJetStream, readStream } from '@ideamine/jetstream';
 import { createDataSource, migrate, readModelChecksums, rebuildReadModels, verifyLedger } from '@ideamine/persistence';
 
 const env = (name: string, fallback: string) => process.env[name] ?? fallback;
@@ -18,7 +18,7 @@ export async function migrateCommand(): Promise<void> {
 }
 
 export async function provisionCommand(opts: { update?: boolean; replicas?: string; spec?: string }): Promise<void> {
-  const nc = await connect({ servers: natsUrl() });
+  const nc = await connect(natsServerOptions(natsUrl()));
   try {
     const report = await provisionJetStream(await nc.jetstreamManager(), nc.jetstream(), loadJetStreamSpec(opts.spec ?? 'deploy/nats/jetstream.yaml'), {
       update: opts.update, replicas: opts.replicas ? Number(opts.replicas) : undefined,
@@ -34,7 +34,7 @@ export async function provisionCommand(opts: { update?: boolean; replicas?: stri
 }
 
 export async function rebuildCommand(): Promise<void> {
-  const nc = await connect({ servers: natsUrl() });
+  const nc = await connect(natsServerOptions(natsUrl()));
   const ds = await createDataSource(databaseUrl()).initialize();
   try {
     await migrate(ds);
@@ -77,7 +77,7 @@ export async function checksumCommand(): Promise<void> {
 }
 
 export async function dlqCommand(opts: { limit?: string }): Promise<void> {
-  const nc = await connect({ servers: natsUrl() });
+  const nc = await connect(natsServerOptions(natsUrl()));
   try {
     const limit = Number(opts.limit ?? 20);
     let n = 0;

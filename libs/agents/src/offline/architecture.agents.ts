@@ -5,7 +5,7 @@ import { notifiedEntity } from './ideation.agents';
 import { IdeaModel, ideaOf, isSensitiveEntity } from './idea-model';
 import { nfrsOf } from './prd.agents';
 import { SectionPlan, toMarkdown, writeSections } from './sections';
-import { asArray, asRecord, asString, isRecord, kebab, lookup, lowerFirst, narrate, plural, recordsWith, spaced } from './util';
+import { asArray, asRecord, asString, isRecord, kebab, lookup, lowerFirst, narrate, plural, recordsWith, spaced, byText } from './util';
 
 // ---------------------------------------------------------------- stack
 
@@ -91,7 +91,7 @@ export function deriveStack(model: IdeaModel): Stack {
   const packages = choices
     .flatMap((c) => c.packages)
     .filter((p) => (seen.has(`${p.ecosystem}:${p.name}`) ? false : (seen.add(`${p.ecosystem}:${p.name}`), true)))
-    .sort((a, b) => a.ecosystem.localeCompare(b.ecosystem) || a.name.localeCompare(b.name));
+    .sort((a, b) => byText(a.ecosystem, b.ecosystem) || byText(a.name, b.name));
   const hipaa = model.regulated.includes('HIPAA');
   return {
     language: model.signals.language,
@@ -124,6 +124,8 @@ export interface Component {
   responsibility: string;
   tech: string;
   entities: string[];
+  /** Set when the component is a module of another deployable rather than a deployable of its own. */
+  runsIn?: string;
 }
 
 const choiceOf = (stack: Stack, need: string) => stack.choices.find((c) => c.need === need)?.choice;
@@ -139,7 +141,10 @@ export function deriveComponents(model: IdeaModel, stack: Stack, dm: DataModel):
   add(!!choiceOf(stack, 'mobile client') && { name: 'Mobile app', kind: 'client', responsibility: `Lets ${plural(model.personas[0])} ${caps} on their phones`, tech: choiceOf(stack, 'mobile client')!, entities: names });
   add({ name: 'API service', kind: 'service', responsibility: `Validates and serves ${things}; enforces who may see which record`, tech: stack.backend, entities: names });
   add({ name: 'Database', kind: 'datastore', responsibility: `Stores ${things}${dm.entities.some((e) => e.name === 'User') ? ' and user accounts' : ''}`, tech: stack.database, entities: dm.entities.map((e) => e.name) });
-  add(!!choiceOf(stack, 'authentication') && { name: 'Identity', kind: 'integration', responsibility: `Signs in ${model.personas.map(plural).join(', ')}`, tech: choiceOf(stack, 'authentication')!, entities: dm.entities.some((e) => e.name === 'User') ? ['User'] : [] });
+  // An external identity provider is an integration; password sign-in is part of our own service surface.
+  const auth = choiceOf(stack, 'authentication');
+  const users = dm.entities.some((e) => e.name === 'User') ? ['User'] : [];
+  if (auth) add(/OpenID/.test(auth) ? { name: 'Identity provider', kind: 'integration', responsibility: `Signs in ${model.personas.map(plural).join(', ')} with MFA`, tech: auth, entities: users } : { name: 'Auth module', kind: 'service', responsibility: `Signs up and signs in ${model.personas.map(plural).join(', ')}`, tech: auth, entities: users, runsIn: 'API service' });
   add(!!choiceOf(stack, 'scheduled notifications') && { name: 'Notification worker', kind: 'worker', responsibility: `Sends ${spaced(notifiedEntity(model))} notifications on time and records delivery`, tech: choiceOf(stack, 'scheduled notifications')!, entities: [notifiedEntity(model)] });
   add(!!choiceOf(stack, 'video') && { name: 'Media server', kind: 'integration', responsibility: `Hosts the video rooms of ${things.split(', ').filter((t) => /visit|call|session|meeting|class/.test(t)).join(', ') || 'calls'}`, tech: choiceOf(stack, 'video')!, entities: names.filter((e) => /visit|call|session|meeting|class|video/i.test(e)) });
   add(!!choiceOf(stack, 'realtime messaging') && { name: 'Realtime gateway', kind: 'service', responsibility: 'Pushes live updates and messages to connected clients', tech: choiceOf(stack, 'realtime messaging')!, entities: names });
@@ -153,7 +158,7 @@ export function deriveComponents(model: IdeaModel, stack: Stack, dm: DataModel):
 export function componentsOf(input: AgentInput, model = ideaOf(input)): Component[] {
   const up = recordsWith(lookup(input, 'components'), ['name', 'responsibility', 'tech']);
   if (!up.length) return deriveComponents(model, stackOf(input, model), dataModelOf(input, model));
-  return up.map((c) => ({ name: asString(c.name), kind: (asString(c.kind) || 'service') as Component['kind'], responsibility: asString(c.responsibility), tech: asString(c.tech), entities: asArray(c.entities).filter((e): e is string => typeof e === 'string') }));
+  return up.map((c) => ({ name: asString(c.name), kind: (asString(c.kind) || 'service') as Component['kind'], responsibility: asString(c.responsibility), tech: asString(c.tech), entities: asArray(c.entities).filter((e): e is string => typeof e === 'string'), ...(typeof c.runsIn === 'string' ? { runsIn: c.runsIn } : {}) }));
 }
 
 // ---------------------------------------------------------------- OpenAPI
@@ -221,7 +226,7 @@ export function deriveOpenApi(model: IdeaModel, dm: DataModel) {
     info: { title: `${model.title} API`, version: '1.0.0', description: model.summary },
     servers: [{ url: `https://api.${kebab(model.title)}.example.com/v1` }],
     tags: dm.entities.map((e) => ({ name: e.name, description: `${capitalize(plural(spaced(e.name)))}` })),
-    paths: Object.fromEntries(Object.entries(paths).sort(([a], [b]) => a.localeCompare(b))),
+    paths: Object.fromEntries(Object.entries(paths).sort(([a], [b]) => byText(a, b))),
     components: { schemas, ...(secured ? { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } } : {}) },
     ...(secured ? { security: [{ bearerAuth: [] }] } : {}),
   };
@@ -354,3 +359,9 @@ export const ArchitectureWriterAgent: Agent = {
 
 export const ARCHITECTURE_AGENTS: Agent[] = [StackRecommenderAgent, DataModelAgent, APIDesignAgent, ArchitectureWriterAgent];
 
+
+export function openApiOf(input: AgentInput, model = ideaOf(input)): ReturnType<typeof deriveOpenApi> {
+  const up = asRecord(lookup(input, 'openapi'));
+  if (isRecord(up.paths) && Object.keys(up.paths).length && isRecord(asRecord(up.components).schemas)) return up as unknown as ReturnType<typeof deriveOpenApi>;
+  return deriveOpenApi(model, dataModelOf(input, model));
+}

@@ -1,9 +1,9 @@
 import type { Agent, AgentInput } from '../sdk';
 import { capitalize } from './analysis';
 import { risksOf } from './critique.agents';
-import { IdeaModel, ideaOf } from './idea-model';
+import { IdeaModel, ideaOf, primaryEntity } from './idea-model';
 import { Story, storiesOf } from './prd.agents';
-import { clamp01, lowerFirst, narrate, plural, round, spaced } from './util';
+import { clamp01, lowerFirst, narrate, plural, round, spaced, thirdPerson } from './util';
 
 /** Typical monthly price anchors by domain (per seat for B2B, per user for consumers). */
 const PRICE_ANCHOR: Record<string, number> = { healthcare: 49, finance: 29, education: 8, commerce: 29, logistics: 39, social: 5, productivity: 4, general: 9 };
@@ -25,7 +25,7 @@ function basePrice(model: IdeaModel): number {
 
 export function derivePricing(model: IdeaModel, stories: Story[]) {
   const base = basePrice(model);
-  const thing = plural(spaced(model.entities[0]));
+  const thing = plural(spaced(primaryEntity(model)));
   const must = titlesOf(stories, ['must']);
   const should = titlesOf(stories, ['must', 'should']);
   const all = titlesOf(stories, ['must', 'should', 'could']);
@@ -69,9 +69,9 @@ function channelsFor(model: IdeaModel): string[] {
 }
 
 export function deriveGtm(model: IdeaModel, stories: Story[]) {
-  const firstEntity = spaced(model.entities[0]);
+  const firstEntity = spaced(primaryEntity(model));
   return {
-    segments: model.personas.map((p) => ({ persona: p, need: stories.find((s) => s.asA === p)?.soThat ?? `use ${model.title}` })),
+    segments: model.personas.map((p) => ({ persona: p, need: thirdPerson(stories.find((s) => s.asA === p)?.soThat ?? `use ${model.title}`) })),
     channels: channelsFor(model),
     launch: [
       { phase: 'Private beta', audience: `${plural(model.personas[0])} from the beta cohort`, goal: `First ${firstEntity} created by most invited users` },
@@ -154,7 +154,7 @@ export const GTMAgent: Agent = {
     const model = ideaOf(ctx.input);
     const stories = storiesOf(ctx.input, model);
     const gtm = deriveGtm(model, stories);
-    const messaging = await narrate(ctx, 'Write the positioning message.', [model.summary, ...stories.filter((s) => s.priority === 'must').map((s) => `${capitalize(plural(s.asA))} can ${s.iWant.replace(/^to /, '')} so that ${s.soThat}`)], 100);
+    const messaging = await narrate(ctx, 'Write the positioning message.', [model.summary, ...stories.filter((s) => s.priority === 'must').map((s) => thirdPerson(`${capitalize(plural(s.asA))} can ${s.iWant.replace(/^to /, '')} so that ${s.soThat}`))], 100);
     ctx.progress(100, `${gtm.channels.length} channels`);
     return { gtm: { ...gtm, messaging } };
   },

@@ -8,7 +8,7 @@ import { asRecord, asStrings, kebab, lookup, narrate, plural, snake, sortedUniq 
 
 /** Deployable units: every client, service and worker component gets an app folder. */
 export function deployables(components: Component[]): { component: string; app: string }[] {
-  return components.filter((c) => c.kind === 'client' || c.kind === 'service' || c.kind === 'worker').map((c) => ({ component: c.name, app: kebab(c.name.replace(/ (app|service|worker|gateway)$/i, '')) || kebab(c.name) }));
+  return components.filter((c) => !c.runsIn && (c.kind === 'client' || c.kind === 'service' || c.kind === 'worker')).map((c) => ({ component: c.name, app: kebab(c.name.replace(/ (app|service|worker|gateway)$/i, '')) || kebab(c.name) }));
 }
 
 /** The secrets the chosen stack needs at runtime (names only; values live in the secret manager). */

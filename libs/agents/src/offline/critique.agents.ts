@@ -1,7 +1,7 @@
 import type { Agent, AgentInput } from '../sdk';
 import { capitalize } from './analysis';
 import { featuresOf, useCasesOf } from './ideation.agents';
-import { IdeaModel, ideaOf, isSensitiveEntity } from './idea-model';
+import { IdeaModel, ideaOf, isSensitiveEntity, primaryEntity } from './idea-model';
 import { asString, lookup, lowerFirst, narrate, plural, recordsWith, spaced, uniq } from './util';
 
 export type Severity = 'low' | 'medium' | 'high' | 'critical';
@@ -62,7 +62,7 @@ const INTEGRATION_RISKS: { when: (m: IdeaModel) => boolean; category: string; te
   { when: (m) => m.signals.video, category: 'dependency', text: (m) => `${capitalize(plural(spaced(m.entities.find((e) => /visit|call|session|meeting/i.test(e)) ?? 'video call')))} depend on participants' bandwidth and a hosted media service`, severity: 'high', mitigation: 'Use a managed WebRTC service with TURN fallback and an audio-only mode; measure call quality per session' },
   { when: (m) => m.signals.payments, category: 'dependency', text: () => 'Payments depend on a payment provider and carry fraud and chargeback exposure', severity: 'high', mitigation: 'Use a hosted checkout with tokenised cards and provider-side fraud rules' },
   { when: (m) => m.signals.notifications, category: 'dependency', text: (m) => `Notifications for ${plural(spaced(m.entities[m.entities.length - 1]))} can be delayed or dropped by push and e-mail providers`, severity: 'medium', mitigation: 'Queue notifications with retries, record delivery status and show due items in the app as well' },
-  { when: (m) => m.signals.offline, category: 'technical', text: (m) => `Offline edits to ${plural(spaced(m.entities[0]))} can conflict when devices sync`, severity: 'medium', mitigation: 'Use per-record versions and last-writer-wins with a visible conflict log' },
+  { when: (m) => m.signals.offline, category: 'technical', text: (m) => `Offline edits to ${plural(spaced(primaryEntity(m)))} can conflict when devices sync`, severity: 'medium', mitigation: 'Use per-record versions and last-writer-wins with a visible conflict log' },
   { when: (m) => m.signals.location, category: 'privacy', text: () => 'Location data reveals where people live and move', severity: 'medium', mitigation: 'Collect location only while in use and store it coarsened' },
 ];
 

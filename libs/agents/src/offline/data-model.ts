@@ -58,16 +58,21 @@ function attributeFields(model: IdeaModel, entity: string): Field[] {
     .map(([name, type, required]) => ({ name, type, required: !!required, ...(sensitive && PERSONAL.test(name) ? { sensitive: true } : {}) }));
 }
 
+/** Accounts: sensitive ideas sign in through an identity provider (a subject id), others keep a password hash. */
 function userEntity(model: IdeaModel): Entity {
   const sensitive = model.dataSensitivity === 'high';
+  const credential: Field = sensitive ? { name: 'identitySubject', type: 'string', required: true } : { name: 'passwordHash', type: 'string', required: true, sensitive: true };
   return {
     name: 'User',
     sensitive,
     fields: [
+      { name: 'id', type: 'uuid', required: true },
       { name: 'email', type: 'string', required: true, ...(sensitive ? { sensitive: true } : {}) },
       { name: 'displayName', type: 'string', required: true },
       { name: 'role', type: 'string', required: true },
-      { name: 'passwordHash', type: 'string', required: true, sensitive: true },
+      credential,
+      { name: 'createdAt', type: 'date-time', required: true },
+      { name: 'updatedAt', type: 'date-time', required: true },
     ],
   };
 }

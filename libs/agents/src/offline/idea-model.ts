@@ -2,11 +2,6 @@ import type { AgentInput } from '../sdk';
 import { analyzeIdea, capitalize, IdeaAnalysis } from './analysis';
 import { asRecord, asString, asStrings, lookup, pascal, plural, recordsWith, singular, spaced, uniq } from './util';
 
-/**
- * What every later agent needs to know about the idea: the intake IdeaSpec when there is one
- * (falling back to the rule-based analysis), plus the domain entities and technical signals read
- * off the idea text by explicit rules.
- */
 export interface Capability {
   id: string;
   name: string;
@@ -33,6 +28,11 @@ export interface Signals {
   language: 'typescript' | 'python';
 }
 
+/**
+ * What every later agent needs to know about the idea: the intake IdeaSpec when there is one
+ * (falling back to the rule-based analysis), plus the domain entities and technical signals read
+ * off the idea text by explicit rules.
+ */
 export interface IdeaModel {
   title: string;
   summary: string;
@@ -48,23 +48,25 @@ export interface IdeaModel {
   regulated: string[];
   dataSensitivity: 'low' | 'medium' | 'high';
   constraints: string[];
+  /** The idea text itself, for rules that look at where words occur. */
+  ideaText: string;
   signals: Signals;
   /** Sells to organisations (clinics, teams, stores) rather than to individuals. */
   b2b: boolean;
 }
 
 const STOP = new Set(
-  'a an the and or for to of in on at by with from into over under about per via as is are be been can could will would should that which who whose whom their your my our its his her this these those each every all any some more most less few other own so than then also just only very not no nor but if while when where how what why it they them we you i me us both either neither such same up down out off across through between within without among'.split(' '),
+  'a an the and or for to of in on at by with from into over under about per via as is are be been can could will would should that which who whose whom their your my our its his her this these those each every all any some more most less few other own so than then also just only very not no nor but if while when where how what why it they them we you i me us both either neither such same up down out off across through between within without among everything something anything nothing everyone'.split(' '),
 );
 const DETERMINERS = new Set('a an the each every my your their our his her its this that any'.split(' '));
 const GENERIC = new Set(
-  'app apps application applications platform platforms system systems tool tools service services solution solutions product products website websites site sites portal portals software dashboard way ways thing things users user people everyone someone anyone lot lots bit kind kinds type types part parts'.split(' '),
+  'app apps application applications platform platforms system systems tool tools service services solution solutions product products website websites site sites portal portals software dashboard way ways thing things users user people everyone someone anyone lot lots bit kind kinds type types part parts marketplace marketplaces network hub assistant bot tracker map maps screen screens page pages button buttons interface'.split(' '),
 );
 const ADJECTIVES = new Set(
   'simple easy quick fast new better smart modern secure private personal shared daily weekly monthly yearly free online digital virtual local small large big multiple various different own best good great friendly beautiful intuitive automatic automated real instant single first last next main whole full basic advanced custom public social mobile'.split(' '),
 );
 const VERBS = new Set(
-  'let allow enable help track manage book share find send schedule pay create record monitor compare sync notify report search plan order learn use get make keep see view add edit remove delete connect collaborate discover organize organise store upload download rate review browse match suggest recommend automate log request approve assign invite join chat message post publish sell buy rent hire split attach sign export'.split(' '),
+  'let allow enable help track manage book share find send schedule pay create record monitor compare sync notify report search plan order learn use get make keep see view add edit remove delete connect collaborate discover organize organise store upload download rate review browse match suggest recommend automate log request approve assign invite join chat message post publish sell buy rent hire split attach sign export lend borrow swap trade'.split(' '),
 );
 const THIRD_PERSON = new Set('lets allows enables helps makes keeps gets uses gives offers provides supports turns brings'.split(' '));
 const ADJECTIVE_SUFFIX = /(ly|ful|ous|ive|able|ible|less|ish)$/;
@@ -76,6 +78,10 @@ type Token = { text: string; candidate: boolean };
 
 function isNounCandidate(word: string, prev: string | undefined, next: string | undefined): boolean {
   if (!/^[a-z][a-z0-9]+$/.test(word) || word.length < 3) return false;
+  // "pay by card", "reports via email": the means, not a thing the product stores
+  if (prev === 'by' || prev === 'via') return false;
+  // a generic word the user acts on ("rent tools", "sell products") is a thing, not the product
+  if (GENERIC.has(word) && word !== singular(word) && prev !== undefined && VERBS.has(prev)) return !/^(users|people|apps|platforms|websites|sites|maps|screens|pages|buttons)$/.test(word);
   if (STOP.has(word) || GENERIC.has(word) || ADJECTIVES.has(word) || THIRD_PERSON.has(word)) return false;
   if (ADJECTIVE_SUFFIX.test(word) || (word.length > 5 && /ed$/.test(word))) return false;
   const afterDeterminer = prev !== undefined && DETERMINERS.has(prev);
@@ -212,7 +218,8 @@ export function ideaOf(input: AgentInput): IdeaModel {
   const a = analyzeIdea(idea);
   const spec = intakeSpec(input, a);
   const extracted = extractEntities(idea.idea);
-  const entities = extracted.length ? extracted : uniq(spec.entityHints.map((e) => pascal(singular(e)))).slice(0, 4);
+  const hinted = spec.entityHints.map((e) => e.toLowerCase()).filter((e) => isNounCandidate(e, undefined, undefined));
+  const entities = extracted.length ? extracted : uniq(hinted.map((e) => pascal(singular(e)))).slice(0, 4);
   const text = [idea.idea, ...idea.targetUsers, ...idea.constraints].join('. ');
   const extractedConstraints = recordsWith(lookup(input, 'constraints'), ['text']).map((c) => asString(c.text));
   const { entityHints: _hints, ...rest } = spec;
@@ -223,6 +230,7 @@ export function ideaOf(input: AgentInput): IdeaModel {
     entities: entities.length ? entities : ['Item'],
     regulated: spec.compliance.filter((c) => c !== 'WCAG 2.2 AA').sort(),
     constraints: uniq([...idea.constraints, ...extractedConstraints]),
+    ideaText: idea.idea,
     signals: detectSignals(text, idea.constraints),
     b2b: B2B.test([idea.idea, ...idea.targetUsers].join(' ')),
   };
@@ -251,6 +259,19 @@ export function entityFor(model: IdeaModel, text: string): string {
     if (score > bestScore) [best, bestScore] = [e, score];
   }
   return best;
+}
+
+const PERSON_LIKE = /(patient|client|customer|student|member|driver|doctor|tenant|employee|person|contact|guest|parent|child|owner|neighbou?r|teacher|user|friend|walker|renter|buyer|seller|admin|manager|staff|worker|volunteer|coach|tutor)$/i;
+
+/** An entity that stands for people (a persona or a person-like role) rather than for things they handle. */
+export function isPersonLike(model: IdeaModel, entity: string): boolean {
+  const head = spaced(entity).split(' ').pop()!;
+  return PERSON_LIKE.test(head) || model.personas.some((p) => singular(p.toLowerCase().split(' ').pop()!) === head);
+}
+
+/** The main thing the product handles: the first entity that is not a kind of person. */
+export function primaryEntity(model: IdeaModel): string {
+  return model.entities.find((e) => !isPersonLike(model, e)) ?? model.entities[0];
 }
 
 /** Entities holding regulated personal data: people and clinical/financial records under a regulated idea. */

@@ -1,7 +1,7 @@
 import type { Agent, AgentInput } from '../sdk';
 import { capitalize } from './analysis';
-import { Capability, entityFor, IdeaModel, ideaOf, isSensitiveEntity, personaFor } from './idea-model';
-import { asString, lookup, lowerFirst, narrate, plural, recordsWith, spaced } from './util';
+import { Capability, entityFor, IdeaModel, ideaOf, isPersonLike, isSensitiveEntity, personaFor, primaryEntity } from './idea-model';
+import { asString, lookup, lowerFirst, narrate, plural, recordsWith, singular, spaced } from './util';
 
 export interface Persona {
   id: string;
@@ -42,16 +42,26 @@ function capabilitiesOf(model: IdeaModel, persona: string, index: number): Capab
   return index === 0 ? model.capabilities : model.capabilities.filter((c) => personaFor(model, `${c.name} ${c.description}`) === persona);
 }
 
-/** The entity notifications are about: a reminder-like one first, then any dated one. */
+/** The entity notifications are about: a reminder-like one, a dated one, else the one named closest to a notification word. */
 export function notifiedEntity(model: IdeaModel): string {
-  return model.entities.find((e) => /remind|alert|notif/i.test(e)) ?? model.entities.find((e) => EVENT_LIKE.test(e)) ?? model.entities[0];
+  const named = model.entities.find((e) => /remind|alert|notif/i.test(e)) ?? model.entities.find((e) => EVENT_LIKE.test(e));
+  if (named) return named;
+  // people are who gets notified, not what the notification is about
+  const things = model.entities.filter((e) => !isPersonLike(model, e));
+  const text = model.ideaText.toLowerCase();
+  const at = text.search(/remind|notif|alert|e-?mail|\bsms\b|\bpush\b/);
+  const distance = (e: string) => {
+    const i = text.indexOf(singular(spaced(e).split(' ').pop()!));
+    return at < 0 || i < 0 ? Number.MAX_SAFE_INTEGER : Math.abs(at - i);
+  };
+  return [...(things.length ? things : model.entities)].sort((a, b) => distance(a) - distance(b))[0];
 }
 
 export function derivePersonas(model: IdeaModel): Omit<Persona, 'narrative'>[] {
   const primary = model.personas[0];
   return model.personas.slice(0, 6).map((name, i) => {
     const caps = capabilitiesOf(model, name, i);
-    const goals = caps.length ? caps.map((c) => c.name) : model.capabilities.slice(0, 2).map((c) => `Take part when ${primary} ${lowerFirst(c.name)}`);
+    const goals = caps.length ? caps.map((c) => c.name) : model.capabilities.slice(0, 2).map((c) => `Take part when ${plural(primary)} ${lowerFirst(c.name)}`);
     const painPoints = [
       ...caps.slice(0, 3).map((c) => `No single place to ${lowerFirst(c.name)}`),
       ...(model.signals.notifications ? [`Misses ${plural(spaced(notifiedEntity(model)))} without a timely nudge`] : []),
@@ -113,11 +123,12 @@ const COMPLIANCE_FEATURES: Record<string, (model: IdeaModel) => string> = {
 function signalFeatures(model: IdeaModel): { name: string; source: string; priority: Feature['priority'] }[] {
   const s = model.signals;
   const eventEntity = notifiedEntity(model);
-  const first = model.entities[0];
+  const first = primaryEntity(model);
   const out: { name: string; source: string; priority: Feature['priority'] }[] = [];
   if (s.accounts) out.push({ name: `Sign up and sign in to ${model.title}`, source: 'signal:accounts', priority: 'must' });
   if (s.notifications) out.push({ name: `Get notified about upcoming ${plural(spaced(eventEntity))}`, source: 'signal:notifications', priority: /remind/i.test(eventEntity) ? 'must' : 'should' });
-  if (s.video && !model.capabilities.some((c) => /video/i.test(c.name))) out.push({ name: `Join a ${spaced(eventEntity)} by video`, source: 'signal:video', priority: 'must' });
+  const meeting = model.entities.find((e) => /visit|call|session|meeting|class|lesson|appointment/i.test(e)) ?? eventEntity;
+  if (s.video && !model.capabilities.some((c) => /^join\b/i.test(c.name))) out.push({ name: `Join a ${spaced(meeting)} by video`, source: 'signal:video', priority: 'must' });
   if (s.search) out.push({ name: `Search ${plural(spaced(first))}`, source: 'signal:search', priority: 'should' });
   if (s.files) out.push({ name: `Attach documents to a ${spaced(model.entities[model.entities.length - 1])}`, source: 'signal:files', priority: 'should' });
   if (s.offline) out.push({ name: `Use ${plural(spaced(first))} offline`, source: 'signal:offline', priority: 'should' });

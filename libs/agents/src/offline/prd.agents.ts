@@ -3,7 +3,7 @@ import { capitalize } from './analysis';
 import { detectContradictions, risksOf } from './critique.agents';
 import { firstInputField } from './data-model';
 import { Feature, featuresOf } from './ideation.agents';
-import { IdeaModel, ideaOf, isSensitiveEntity, personaFor, startsWithVerb } from './idea-model';
+import { IdeaModel, ideaOf, isSensitiveEntity, personaFor, primaryEntity, startsWithVerb } from './idea-model';
 import { SectionPlan, writeSections } from './sections';
 import { asArray, asRecord, asString, asStrings, isRecord, lookup, lowerFirst, narrate, overlap, plural, recordsWith, spaced, uniq } from './util';
 
@@ -203,7 +203,7 @@ const COMPLIANCE_NFR: Record<string, (m: IdeaModel) => [string, string, string]>
 
 export function deriveNfrs(model: IdeaModel): Nfr[] {
   const s = model.signals;
-  const first = plural(spaced(model.entities[0]));
+  const first = plural(spaced(primaryEntity(model)));
   const sensitive = model.entities.filter((e) => isSensitiveEntity(model, e)).map(spaced);
   const rows: [string, string, string, string][] = [
     ['performance', `Listing ${first} is fast`, 'p95 API latency', s.realtime || s.video ? '300 ms' : '500 ms'],

@@ -3,8 +3,10 @@ import { capitalize } from './analysis';
 import { collectionPath, Component, componentsOf, Pkg, Stack, stackOf } from './architecture.agents';
 import { repositoryOf, requiredSecrets } from './build.agents';
 import { DataModel, dataModelOf } from './data-model';
+import { featuresOf } from './ideation.agents';
 import { IdeaModel, ideaOf, isSensitiveEntity } from './idea-model';
-import { kebab, lookup, narrate, plural, recordsWith, spaced, stableUuid, uniq } from './util';
+import { storiesOf } from './prd.agents';
+import { kebab, lookup, narrate, plural, recordsWith, spaced, stableUuid, uniq, byText } from './util';
 
 export type Stride = 'Spoofing' | 'Tampering' | 'Repudiation' | 'Information disclosure' | 'Denial of service' | 'Elevation of privilege';
 export type Severity = 'low' | 'medium' | 'high' | 'critical';
@@ -39,6 +41,7 @@ interface ThreatContext {
 
 type Template = { category: Stride; text: (c: Component, t: ThreatContext) => string; mitigation: (c: Component, t: ThreatContext) => string; control: (t: ThreatContext) => string | undefined };
 
+const thing = (asset: string) => (asset === 'User' ? 'account' : spaced(asset));
 const has = (t: ThreatContext, name: string) => (t.components.some((c) => c.name === name) ? name : undefined);
 const authChoice = (t: ThreatContext) => t.stack.choices.find((c) => c.need === 'authentication')?.choice;
 
@@ -46,24 +49,24 @@ const authChoice = (t: ThreatContext) => t.stack.choices.find((c) => c.need === 
 const TEMPLATES: Record<Component['kind'], Template[]> = {
   client: [
     { category: 'Spoofing', text: (c, t) => `A stolen session lets someone act as a ${t.model.personas[0]} in the ${c.name}`, mitigation: () => 'Short-lived tokens in secure, HTTP-only cookies; re-authentication for sensitive actions', control: authChoice },
-    { category: 'Tampering', text: (c, t) => `Requests edited outside the ${c.name} skip its ${spaced(t.asset)} validation`, mitigation: (_c, t) => `Validate every ${spaced(t.asset)} on the server against the OpenAPI schema`, control: (t) => has(t, 'API service') },
+    { category: 'Tampering', text: (c, t) => `Requests edited outside the ${c.name} skip its ${thing(t.asset)} validation`, mitigation: (_c, t) => `Validate every ${thing(t.asset)} on the server against the OpenAPI schema`, control: (t) => has(t, 'API service') },
   ],
   service: [
-    { category: 'Elevation of privilege', text: (_c, t) => `Changing the id in ${collectionPath(t.asset)}/{id} returns another user's ${spaced(t.asset)}`, mitigation: (_c, t) => `Check ownership of the ${spaced(t.asset)} on every request (row-level policy)`, control: (t) => has(t, 'API service') },
-    { category: 'Repudiation', text: (_c, t) => `Nobody can tell who changed or viewed a ${spaced(t.asset)}`, mitigation: (_c, t) => `Write an audit entry for every read and change of a ${spaced(t.asset)}`, control: (t) => has(t, 'Audit log') },
+    { category: 'Elevation of privilege', text: (_c, t) => `Changing the id in ${collectionPath(t.asset)}/{id} returns another user's ${thing(t.asset)}`, mitigation: (_c, t) => `Check ownership of the ${thing(t.asset)} on every request (row-level policy)`, control: (t) => has(t, 'API service') },
+    { category: 'Repudiation', text: (_c, t) => `Nobody can tell who changed or viewed a ${thing(t.asset)}`, mitigation: (_c, t) => `Write an audit entry for every read and change of a ${thing(t.asset)}`, control: (t) => has(t, 'Audit log') },
     { category: 'Denial of service', text: (_c, t) => `Unbounded requests to ${collectionPath(t.asset)} exhaust the database`, mitigation: () => 'Page size capped at 100 (in the OpenAPI contract) and per-client rate limits at the edge', control: (t) => has(t, 'API service') },
   ],
   datastore: [
-    { category: 'Information disclosure', text: (c, t) => `A leaked ${c.name} backup exposes ${plural(spaced(t.asset))}`, mitigation: (_c, t) => `Encrypt ${plural(spaced(t.asset))} at rest with keys held outside the ${'database'}`, control: (t) => has(t, 'Key management') ?? (t.model.dataSensitivity === 'high' ? undefined : 'Managed storage encryption') },
-    { category: 'Tampering', text: (_c, t) => `Injected queries alter ${plural(spaced(t.asset))}`, mitigation: () => 'Parameterised queries through the ORM only', control: (t) => t.stack.backend },
+    { category: 'Information disclosure', text: (c, t) => `A leaked ${c.name} backup exposes ${plural(thing(t.asset))}`, mitigation: (_c, t) => `Encrypt ${plural(thing(t.asset))} at rest with keys held outside the ${'database'}`, control: (t) => has(t, 'Key management') ?? (t.model.dataSensitivity === 'high' ? undefined : 'Managed storage encryption') },
+    { category: 'Tampering', text: (_c, t) => `Injected queries alter ${plural(thing(t.asset))}`, mitigation: () => 'Parameterised queries through the ORM only', control: (t) => t.stack.backend },
   ],
   worker: [
-    { category: 'Denial of service', text: (c, t) => `A flood of ${spaced(t.asset)} jobs delays the ${c.name}`, mitigation: () => 'Per-user job limits and a dead-letter queue', control: (t) => t.stack.choices.find((c) => c.need === 'scheduled notifications')?.choice },
-    { category: 'Spoofing', text: (_c, t) => `Phishing messages imitate ${spaced(t.asset)} notifications`, mitigation: () => 'Sender authentication (SPF, DKIM) and no links carrying credentials', control: () => undefined },
+    { category: 'Denial of service', text: (c, t) => `A flood of ${thing(t.asset)} jobs delays the ${c.name}`, mitigation: () => 'Per-user job limits and a dead-letter queue', control: (t) => t.stack.choices.find((c) => c.need === 'scheduled notifications')?.choice },
+    { category: 'Spoofing', text: (_c, t) => `Phishing messages imitate ${thing(t.asset)} notifications`, mitigation: () => 'Sender authentication (SPF, DKIM) and no links carrying credentials', control: () => undefined },
   ],
   integration: [
     { category: 'Spoofing', text: (c) => `Forged callbacks claim to come from ${c.tech}`, mitigation: () => 'Verify the signature of every callback and webhook', control: (t) => has(t, 'API service') },
-    { category: 'Information disclosure', text: (c, t) => `A guessable link lets an uninvited person into ${spaced(t.asset)} data held by ${c.name}`, mitigation: () => 'Short-lived, per-user access tokens', control: authChoice },
+    { category: 'Information disclosure', text: (c, t) => `A guessable link lets an uninvited person into ${thing(t.asset)} data held by ${c.name}`, mitigation: () => 'Short-lived, per-user access tokens', control: authChoice },
   ],
 };
 
@@ -102,15 +105,21 @@ export function findingsFromThreats(threats: Threat[]): Finding[] {
     .map((t, i) => ({ id: `F-TM-${i + 1}`, severity: t.severity, title: t.description, status: t.control ? 'mitigated' : 'open', source: t.id, mitigation: t.control ? `${t.mitigation} (${t.control})` : `Planned: ${t.mitigation}` }));
 }
 
-/** Compliance obligations that are findings until the design carries them. */
-function complianceFindings(model: IdeaModel, components: Component[]): Finding[] {
-  const audit = components.find((c) => c.name === 'Audit log');
-  const keys = components.find((c) => c.name === 'Key management');
+/** The story that carries a compliance feature, named as the control for its finding. */
+function complianceStory(input: AgentInput, model: IdeaModel, regime: string): string | undefined {
+  const feature = featuresOf(input, model).find((f) => f.source === `compliance:${regime}`);
+  const story = feature && storiesOf(input, model).find((s) => s.featureId === feature.id);
+  return story && `${story.id} ${story.title}`;
+}
+
+/** Compliance obligations that are findings until the design (a component or a story) carries them. */
+function complianceFindings(input: AgentInput, model: IdeaModel, components: Component[]): Finding[] {
+  const component = (name: string) => components.find((c) => c.name === name)?.name;
   const rows: [string, Severity, string, string | undefined][] = model.regulated.flatMap((c): [string, Severity, string, string | undefined][] => {
-    if (c === 'HIPAA') return [[`HIPAA: access to protected health information must be audited`, 'high', 'Audit entries for every PHI read and change', audit?.name], [`HIPAA: PHI must be encrypted at rest`, 'high', 'Field-level envelope encryption', keys?.name]];
-    if (c === 'GDPR') return [['GDPR: personal data must be exportable and erasable', 'medium', 'Export and erasure endpoints with a 30-day SLA', undefined]];
-    if (c === 'PCI-DSS') return [['PCI-DSS: card data must not touch our servers', 'high', 'Hosted checkout; only tokens are stored', components.find((x) => x.name === 'Payment provider')?.name]];
-    if (c === 'COPPA') return [["COPPA: children's data needs verified parental consent", 'high', 'Consent gate before any data collection', undefined]];
+    if (c === 'HIPAA') return [['HIPAA: access to protected health information must be audited', 'high', 'Audit entries for every PHI read and change', component('Audit log')], ['HIPAA: PHI must be encrypted at rest', 'high', 'Field-level envelope encryption', component('Key management')]];
+    if (c === 'GDPR') return [['GDPR: personal data must be exportable and erasable', 'medium', 'Export and erasure with a 30-day SLA', complianceStory(input, model, c)]];
+    if (c === 'PCI-DSS') return [['PCI-DSS: card data must not touch our servers', 'high', 'Hosted checkout; only tokens are stored', component('Payment provider')]];
+    if (c === 'COPPA') return [["COPPA: children's data needs verified parental consent", 'high', 'Consent gate before any data collection', complianceStory(input, model, c)]];
     return [];
   });
   return rows.map(([title, severity, mitigation, control], i) => ({ id: `F-CMP-${i + 1}`, severity, title, status: control ? 'mitigated' : 'open', source: 'compliance', mitigation: control ? `${mitigation} (${control})` : `Planned: ${mitigation}` }));
@@ -127,7 +136,7 @@ const COPYLEFT = /^(GPL|LGPL|AGPL|MPL|EPL|CDDL)/;
 
 export function deriveSbom(appName: string, packages: Pkg[]) {
   const components = [...packages]
-    .sort((a, b) => purlOf(a).localeCompare(purlOf(b)))
+    .sort((a, b) => byText(purlOf(a), purlOf(b)))
     .map((p) => ({ type: 'library', 'bom-ref': purlOf(p), name: p.name, version: p.version, purl: purlOf(p), licenses: [{ license: { id: p.license } }] }));
   return {
     bomFormat: 'CycloneDX',
@@ -207,7 +216,7 @@ export const ThreatModelAgent: Agent = {
     const dm = dataModelOf(ctx.input, model);
     const threats = deriveThreats(model, stack, components, dm);
     ctx.heartbeat();
-    const findings = [...findingsFromThreats(threats), ...complianceFindings(model, components)];
+    const findings = [...findingsFromThreats(threats), ...complianceFindings(ctx.input, model, components)];
     const assets = dm.entities.map((e) => ({ name: e.name, sensitive: e.sensitive, fields: e.fields.filter((f) => f.sensitive).map((f) => f.name) }));
     const worst = threats.filter((t) => t.severity === 'critical' || t.severity === 'high');
     const summary = await narrate(ctx, 'Summarise the threat model.', [`Sensitive assets: ${assets.filter((a) => a.sensitive).map((a) => a.name).join(', ') || 'none'}`, ...(worst.length ? worst : threats).map((t) => `${t.category} on ${t.component}: ${t.description}. ${t.mitigation}`)], 120);

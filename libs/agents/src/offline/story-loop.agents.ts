@@ -92,17 +92,17 @@ function firstImplementation(story: Story, paths: Paths, round: number): Omit<Im
   return { storyId: story.id, title: story.title, round, files: sortedUniq(paths.entityFiles(story.entity)), tests: testIdsFor(story).map((id, k) => ({ id, criterion: story.acceptanceCriteria[k], covered: k === 0 })), addressed: [], status: 'implemented' };
 }
 
-/** Later rounds: apply each open comment of the last review to the last implementation. */
+/** Later rounds: apply each open comment of the last review that the last implementation does not satisfy yet. */
 function revise(prev: Implementation, story: Story, comments: ReviewComment[], round: number): Omit<Implementation, 'notes'> {
-  const open = comments.filter((c) => !c.resolved);
+  const todo = comments.filter((c) => !c.resolved && !satisfied(prev, c.rule, c.target));
   const files = new Set(prev.files);
   const tests = prev.tests.map((t) => ({ ...t }));
-  for (const c of open) {
+  for (const c of todo) {
     const test = tests.find((t) => t.id === c.target);
     if (c.rule === 'missing-test' && test) test.covered = true;
     else if (c.rule !== 'missing-test') files.add(c.target);
   }
-  return { storyId: story.id, title: story.title, round, files: [...files].sort(), tests, addressed: open.map((c) => c.id), status: open.length ? 'revised' : 'unchanged' };
+  return { storyId: story.id, title: story.title, round, files: [...files].sort(), tests, addressed: todo.map((c) => c.id), status: todo.length ? 'revised' : 'unchanged' };
 }
 
 function isImplementation(v: unknown): v is Implementation {
@@ -157,7 +157,7 @@ export const StoryImplementerAgent: Agent = {
       const prev = previous.find((p) => p.storyId === story.id);
       const comments = reviews.find((r) => r.storyId === story.id)?.comments ?? [];
       const impl = prev ? revise(prev, story, comments, ctx.input.iteration) : firstImplementation(story, paths, ctx.input.iteration);
-      const notes = await narrate(ctx, 'Describe this change in one or two sentences.', [`${story.id} ${story.title}: as ${story.asA}, I want ${story.iWant}`, `Files: ${impl.files.join(', ')}`, `Tests covered: ${impl.tests.filter((t) => t.covered).map((t) => t.id).join(', ') || 'none'}`, ...comments.filter((c) => !c.resolved).map((c) => `Addressed review comment ${c.id}: ${c.text}`)], 60);
+      const notes = await narrate(ctx, 'Describe this change in one or two sentences.', [`${story.id} ${story.title}: as ${story.asA}, I want ${story.iWant}`, `Files: ${impl.files.join(', ')}`, `Tests covered: ${impl.tests.filter((t) => t.covered).map((t) => t.id).join(', ') || 'none'}`, ...comments.filter((c) => impl.addressed.includes(c.id)).map((c) => `Addressed review comment ${c.id}: ${c.text}`)], 60);
       out.push({ ...impl, notes });
       await ctx.checkpoint.save(i + 1, { done: out });
       ctx.heartbeat();

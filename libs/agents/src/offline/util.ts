@@ -18,6 +18,9 @@ export function recordsWith(v: unknown, keys: string[]): Rec[] {
   return asArray(v).filter(isRecord).filter((r) => keys.every((k) => typeof r[k] === 'string' && (r[k] as string).length > 0));
 }
 
+/** Code-point order: unlike localeCompare it does not depend on the machine's locale. */
+export const byText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
 export const uniq = <T>(xs: T[]): T[] => [...new Set(xs)];
 export const sortedUniq = (xs: string[]): string[] => uniq(xs).sort();
 export const round = (n: number, digits = 3) => Math.round(n * 10 ** digits) / 10 ** digits;
@@ -37,7 +40,7 @@ export const pascal = (s: string) =>
   s
     .split(/[^a-zA-Z0-9]+/)
     .filter(Boolean)
-    .map((w) => capitalize(w.toLowerCase()))
+    .map((w) => capitalize(w))
     .join('');
 export const snake = (s: string) => kebab(s).replace(/-/g, '_');
 
@@ -45,12 +48,14 @@ export function singular(word: string): string {
   const w = word.toLowerCase();
   if (/(ss|us|is|series)$/.test(w) || w.length <= 3) return w;
   if (/ies$/.test(w)) return w.replace(/ies$/, 'y');
+  if (/zzes$/.test(w)) return w.replace(/zes$/, '');
   if (/(ches|shes|xes|sses|zes)$/.test(w)) return w.replace(/es$/, '');
   if (/s$/.test(w)) return w.slice(0, -1);
   return w;
 }
 
 export function plural(word: string): string {
+  if (/[aeiou]z$/i.test(word)) return `${word}zes`;
   if (/(s|x|z|ch|sh)$/i.test(word)) return `${word}es`;
   if (/[^aeiou]y$/i.test(word)) return `${word.slice(0, -1)}ies`;
   return `${word}s`;
@@ -111,5 +116,9 @@ export async function narrate(ctx: AgentContext, system: string, facts: string[]
   const text = (await ctx.llm.complete({ system, prompt, maxTokens })).trim();
   return text || clip(lines.slice(0, 2).join(' '), maxTokens * 4);
 }
+
+/** "export my data so that I can..." -> "export their data so that they can...", for text about users rather than by them. */
+export const thirdPerson = (text: string) =>
+  text.replace(/\bmy\b/g, 'their').replace(/\bI am\b/g, 'they are').replace(/\bI\b/g, 'they').replace(/\bme\b/g, 'them');
 
 export const bullets = (items: string[]) => items.map((i) => `- ${i}`).join('\n');
