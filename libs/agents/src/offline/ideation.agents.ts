@@ -2,6 +2,7 @@ import type { Agent, AgentInput } from '../sdk';
 import { capitalize } from './analysis';
 import { Capability, entityFor, IdeaModel, ideaOf, isPersonLike, isSensitiveEntity, personaFor, primaryEntity } from './idea-model';
 import { asString, lookup, lowerFirst, narrate, plural, recordsWith, singular, spaced } from './util';
+import { detectContradictions } from './constraint-conflicts';
 
 export interface Persona {
   id: string;
@@ -161,9 +162,20 @@ export function deriveFeatures(model: IdeaModel): Feature[] {
 }
 
 /** Upstream features when present and well-formed, else derived from the idea. */
+export function partitionByConstraints(features: Feature[], constraints: string[]): { kept: Feature[]; outOfScope: { feature: string; reason: string }[] } {
+  const kept: Feature[] = [];
+  const outOfScope: { feature: string; reason: string }[] = [];
+  for (const f of features) {
+    const conflict = detectContradictions(constraints, [f.name])[0];
+    if (conflict) outOfScope.push({ feature: f.name, reason: conflict.reason });
+    else kept.push(f);
+  }
+  return { kept, outOfScope };
+}
+
 export function featuresOf(input: AgentInput, model = ideaOf(input)): Feature[] {
   const up = recordsWith(lookup(input, 'features'), ['id', 'name', 'priority']);
-  if (!up.length) return deriveFeatures(model);
+  if (!up.length) return partitionByConstraints(deriveFeatures(model), model.constraints).kept;
   return up.map((f) => ({
     id: asString(f.id),
     name: asString(f.name),
@@ -257,15 +269,17 @@ export const FeatureBrainstormAgent: Agent = {
         },
       },
       featureBrief: { type: 'object', required: ['idea', 'narrative'], properties: { idea: { type: 'string' }, narrative: { type: 'string' } } },
+      outOfScope: { type: 'array', items: { type: 'object', required: ['feature', 'reason'] } },
     },
   },
   async run(ctx) {
     const model = ideaOf(ctx.input);
-    const features = deriveFeatures(model);
+    // A feature a constraint rules out is not proposed; it is listed as out of scope instead.
+    const { kept: features, outOfScope } = partitionByConstraints(deriveFeatures(model), model.constraints);
     const must = features.filter((f) => f.priority === 'must');
     const narrative = await narrate(ctx, 'Explain which features matter most and why.', [model.summary, `Must-have features: ${must.map((f) => f.name).join('; ')}`, ...features.map((f) => `${f.name}: ${f.description}`)], 120);
     ctx.progress(100, `${features.length} features`);
-    return { features, featureBrief: { idea: model.summary, narrative } };
+    return { features, outOfScope, featureBrief: { idea: model.summary, narrative } };
   },
 };
 
