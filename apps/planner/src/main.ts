@@ -8,5 +8,8 @@ runService({
   consumers: () => [
     { stream: STREAMS.commands, durable: 'planner-commands', filterSubject: subjects.serviceCommands('planner'), family: 'cmd' },
     { stream: STREAMS.events, durable: 'planner-gates', filterSubject: 'im.evt.*.gate.*', family: 'evt' },
+    // Usage of fanned-in phases (run budget) and budget failures of tasks (pause the run).
+    { stream: STREAMS.events, durable: 'planner-evidence', filterSubject: 'im.evt.*.sched.*', family: 'evt' },
+    { stream: STREAMS.events, durable: 'planner-tasks', filterSubject: 'im.evt.*.task.*', family: 'evt' },
   ],
 });

@@ -1,11 +1,11 @@
 import { Controller, Inject, UseFilters } from '@nestjs/common';
 import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
 import type { KV } from 'nats';
-import { BUCKETS, Budget, CommandEnvelope, EventEnvelope } from '@ideamine/contracts';
+import { BUCKETS, Budget, CommandEnvelope, deriveEventId, EventEnvelope } from '@ideamine/contracts';
 import { JetStreamContext, NatsResources, PermanentMessageError, withSnapshot, RethrowRpcErrors } from '@ideamine/jetstream';
 import { EventPublisher, NATS, SERVICE_CONFIG, ServiceConfig } from '@ideamine/service-kit';
 import { loadPhaseConfigs, PhaseConfigError, resolveConfigSetDir } from '@ideamine/phase-config';
-import { decide, PlannerInput } from './run/decide';
+import { decide, observe, PlannerInput } from './run/decide';
 import { evolve } from './run/evolve';
 import { initialRunState, RunState } from './run/state';
 import { InvalidDagError } from './run/dag';
@@ -31,11 +31,25 @@ export class PlannerHandlers {
   private async apply(env: CommandEnvelope | EventEnvelope, input: PlannerInput, ctx: JetStreamContext): Promise<void> {
     const kv = await this.state();
     await withSnapshot<RunState>(kv, `run.${env.runId}`, () => initialRunState(env.runId), async (state) => {
-      const events = decide(state, input);
+      const observed = observe(state, input);
+      const events = decide(observed, input);
       if (events.length) ctx.logger.info({ decided: events.map((e) => e.type) }, 'planner decision');
+      const extended = input.kind === 'extend-budget' && events.some((e) => e.type === 'budget.extended');
+      const retries = extended ? observed.parked : [];
       return {
-        next: events.reduce(evolve, state),
-        effects: () => this.publisher.publishEvents({ id: env.id, correlationId: env.correlationId, runId: env.runId }, events).then(() => undefined),
+        next: events.reduce(evolve, observed),
+        effects: async () => {
+          await this.publisher.publishEvents({ id: env.id, correlationId: env.correlationId, runId: env.runId }, events);
+          // Tasks stopped by the budget run again, sharing what was added.
+          for (const t of retries) {
+            const add = (env.payload as { add: Budget }).add;
+            const n = retries.length;
+            const extraBudget = { tokens: Math.floor(add.tokens / n), usd: Math.floor((add.usd / n) * 100) / 100, toolMinutes: add.toolMinutes / n, wallclockMinutes: add.wallclockMinutes };
+            await this.publisher.sendCommand('retry-task', env.runId, t.taskId, { phase: t.phase, taskId: t.taskId, attempt: t.attempt + 1, extraBudget, requestedBy: 'planner' }, {
+              id: deriveEventId(env.id, `retry:${t.taskId}`), causationId: env.id, correlationId: env.correlationId,
+            });
+          }
+        },
       };
     });
   }
@@ -80,6 +94,16 @@ export class PlannerHandlers {
   @EventPattern('gate.passed')
   gatePassed(@Payload() env: EventEnvelope<'gate.passed'>, @Ctx() ctx: JetStreamContext) {
     return this.apply(env, { kind: 'gate.passed', payload: env.payload }, ctx);
+  }
+
+  @EventPattern('phase.aggregated')
+  phaseAggregated(@Payload() env: EventEnvelope<'phase.aggregated'>, @Ctx() ctx: JetStreamContext) {
+    return this.apply(env, { kind: 'phase.aggregated', payload: env.payload }, ctx);
+  }
+
+  @EventPattern('task.failed')
+  taskFailed(@Payload() env: EventEnvelope<'task.failed'>, @Ctx() ctx: JetStreamContext) {
+    return this.apply(env, { kind: 'task.failed', payload: env.payload }, ctx);
   }
 
   @EventPattern('gate.failed')

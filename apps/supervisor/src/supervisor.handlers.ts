@@ -16,6 +16,9 @@ export class SupervisorHandlers {
     const p = env.payload;
     const cause = { id: env.id, correlationId: env.correlationId, runId: env.runId };
     const ref = { taskId: p.taskId, phase: p.phase, agent: p.agent, attempt: p.attempt };
+    // A task stopped by its budget is parked, not lost: the planner pauses the run and re-runs the
+    // task when the budget is extended.
+    if (p.errorClass === 'budget') return;
     const d = decideRetry(p.errorClass, p.retryable, p.attempt);
     if (!d.retry) {
       ctx.logger.warn({ taskId: p.taskId, reason: d.reason }, 'quarantining task');

@@ -1,6 +1,6 @@
 import type { NewEvent } from '@ideamine/contracts';
 import { phaseConfig, artifactRef } from '../../../../test/fixtures/phase-config';
-import { decide, PlannerInput } from './decide';
+import { decide, observe, PlannerInput } from './decide';
 import { evolve } from './evolve';
 import { initialRunState, RunState } from './state';
 
@@ -81,5 +81,42 @@ describe('planner decide', () => {
     expect(types(events)).toEqual(['run.cancelled']);
     expect(decide(s, { kind: 'cancel-run', payload: { reason: 'again', requestedBy: 't' } })).toEqual([]);
     expect(decide(s, passed('intake'))).toEqual([]);
+  });
+});
+
+describe('planner budgets', () => {
+  const small = { ...submit, payload: { ...submit.payload, budget: { tokens: 100, usd: 1, toolMinutes: 1, wallclockMinutes: 1 } } } as PlannerInput;
+  const aggregated = (phase: string, tokens: number, gateAttempt = 1): PlannerInput => ({ kind: 'phase.aggregated', payload: { phase, gateAttempt, evidencePack: artifactRef(phase), taskCount: 1, usage: { tokens, usd: 0, toolMinutes: 0, wallclockMs: 1 } } });
+  const observeStep = (s: RunState, i: PlannerInput): [RunState, NewEvent[]] => step(observe(s, i), i);
+
+  it('caps a phase budget by what the run has left', () => {
+    const [, events] = step(initialRunState('r1'), small);
+    expect((events[3].payload as { budget: { tokens: number } }).budget.tokens).toBe(100);
+  });
+
+  it('counts usage once per gate attempt and pauses instead of starting phases once the run budget is spent', () => {
+    let [s] = step(initialRunState('r1'), small);
+    [s] = observeStep(s, aggregated('intake', 80));
+    [s] = observeStep(s, aggregated('intake', 80));
+    expect(s.usage.tokens).toBe(80);
+    [s] = observeStep(s, aggregated('intake', 30, 2));
+    const [paused, events] = step(s, passed('intake', 2));
+    expect(types(events)).toEqual(['phase.completed:intake', 'budget.exhausted', 'run.paused']);
+    expect(events[1].payload).toMatchObject({ scope: 'run', dimension: 'tokens', limit: 100, used: 110 });
+    const [, resumed] = step(paused, { kind: 'extend-budget', payload: { add: { tokens: 1000, usd: 0, toolMinutes: 0, wallclockMinutes: 0 }, requestedBy: 't' } });
+    expect(types(resumed)).toEqual(['budget.extended', 'run.resumed', 'phase.started:security', 'phase.started:story-loop']);
+    expect((resumed[2].payload as { budget: { tokens: number } }).budget.tokens).toBe(990);
+  });
+
+  it('pauses on an agent budget failure and parks the task for a retry after the extension', () => {
+    const [s] = step(initialRunState('r1'), small);
+    const failed: PlannerInput = { kind: 'task.failed', payload: { taskId: 't1', phase: 'intake', agent: 'AgentA', attempt: 1, errorClass: 'budget', retryable: false, message: 'x', budgetExceeded: { dimension: 'tokens', limit: 50, used: 70 } } };
+    const [paused, events] = observeStep(s, failed);
+    expect(types(events)).toEqual(['budget.exhausted:intake', 'run.paused']);
+    expect(paused.parked).toEqual([{ phase: 'intake', taskId: 't1', attempt: 1 }]);
+    expect(observeStep(paused, failed)[1]).toEqual([]);
+    const [after] = step(paused, { kind: 'extend-budget', payload: { add: { tokens: 1000, usd: 0, toolMinutes: 0, wallclockMinutes: 0 }, requestedBy: 't' } });
+    expect(after.parked).toEqual([]);
+    expect(after.status).toBe('running');
   });
 });

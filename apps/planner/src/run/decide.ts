@@ -12,7 +12,8 @@ export type PlannerInput =
   | { kind: 'extend-budget'; payload: CommandPayload<'extend-budget'> }
   | { kind: 'gate.passed'; payload: EventPayload<'gate.passed'> }
   | { kind: 'gate.failed'; payload: EventPayload<'gate.failed'> }
-  | { kind: 'phase.aggregated'; payload: EventPayload<'phase.aggregated'> };
+  | { kind: 'phase.aggregated'; payload: EventPayload<'phase.aggregated'> }
+  | { kind: 'task.failed'; payload: EventPayload<'task.failed'> };
 
 const RUN = '_';
 
@@ -70,20 +71,72 @@ export function decide(state: RunState, input: PlannerInput): NewEvent[] {
     }
     case 'phase.aggregated':
       return [];
+    case 'task.failed': {
+      const p = input.payload;
+      if (p.errorClass !== 'budget' || state.status !== 'running') return [];
+      const b = p.budgetExceeded ?? { dimension: 'tokens' as const, limit: 0, used: 0 };
+      return [
+        newEvent('budget.exhausted', RUN, { scope: 'agent', phase: p.phase, agent: p.agent, dimension: b.dimension, limit: b.limit, used: b.used }),
+        newEvent('run.paused', RUN, { reason: `budget exhausted: ${p.agent} in ${p.phase} needs more ${b.dimension} (${b.used} of ${b.limit})` }),
+      ];
+    }
   }
 }
 
-/** phase.started for every waiting phase whose dependencies have all completed. */
+/**
+ * Facts an input adds to the state without deciding anything: usage from fanned-in phases (once
+ * per gate attempt) and tasks parked by an exhausted budget.
+ */
+export function observe(state: RunState, input: PlannerInput): RunState {
+  if (input.kind === 'phase.aggregated') {
+    const key = `${input.payload.phase}#${input.payload.gateAttempt}`;
+    if (state.counted.includes(key)) return state;
+    return { ...state, usage: addUsage(state.usage, input.payload.usage), counted: [...state.counted, key] };
+  }
+  if (input.kind === 'task.failed' && input.payload.errorClass === 'budget' && isActive(state)) {
+    const p = input.payload;
+    if (state.parked.some((t) => t.taskId === p.taskId)) return state;
+    return { ...state, parked: [...state.parked, { phase: p.phase, taskId: p.taskId, attempt: p.attempt }] };
+  }
+  return state;
+}
+
+/** What is left of the run budget; the tool and wall-clock limits stay per phase. */
+export function remainingBudget(state: RunState): { tokens: number; usd: number } {
+  const b = state.budget!;
+  return { tokens: b.tokens - state.usage.tokens, usd: b.usd - state.usage.usd };
+}
+
+/** A phase may spend its configured budget, but never more than the run has left. */
+export function phaseBudget(state: RunState, config: PhaseConfig): Budget {
+  const left = remainingBudget(state);
+  return { ...config.budgets, tokens: Math.max(0, Math.min(config.budgets.tokens, left.tokens)), usd: Math.max(0, Math.min(config.budgets.usd, left.usd)) };
+}
+
+/**
+ * phase.started for every waiting phase whose dependencies have all completed, with the budget the
+ * run can still give it. If the run budget is spent, the run pauses instead (budget.exhausted).
+ */
 export function startReadyPhases(state: RunState): NewEvent[] {
   if (state.status !== 'running' || !state.input) return [];
-  return state.order
+  const ready = state.order
     .filter((name) => state.phases[name].status === 'waiting')
-    .filter((name) => state.phases[name].config.dependsOn.every((d) => state.phases[d]?.status === 'completed'))
-    .map((name) => {
-      const config = state.phases[name].config;
-      const upstream = ancestorsOf(state, name).map((d) => ({ phase: d, evidencePack: state.phases[d].evidencePack! }));
-      return newEvent('phase.started', name, { phase: name, config, input: state.input!, upstream });
-    });
+    .filter((name) => state.phases[name].config.dependsOn.every((d) => state.phases[d]?.status === 'completed'));
+  if (ready.length === 0) return [];
+  const left = remainingBudget(state);
+  const spent = left.tokens <= 0 ? 'tokens' : left.usd < 0 ? 'usd' : undefined;
+  if (spent) {
+    const limit = state.budget![spent];
+    return [
+      newEvent('budget.exhausted', RUN, { scope: 'run', dimension: spent, limit, used: state.usage[spent] }),
+      newEvent('run.paused', RUN, { reason: `run budget exhausted: ${spent} ${state.usage[spent]} of ${limit}; extend it to continue` }),
+    ];
+  }
+  return ready.map((name) => {
+    const config = state.phases[name].config;
+    const upstream = ancestorsOf(state, name).map((d) => ({ phase: d, evidencePack: state.phases[d].evidencePack! }));
+    return newEvent('phase.started', name, { phase: name, config, input: state.input!, upstream, budget: phaseBudget(state, config) });
+  });
 }
 
 /** Every phase this one depends on, directly or not, in plan order: agents may read any of them. */

@@ -29,7 +29,7 @@ export function evolve(state: RunState, event: NewEvent): RunState {
       return { ...state, status: 'cancelled' };
     case 'budget.extended': {
       const p = event.payload as NewEvent<'budget.extended'>['payload'];
-      return { ...state, budget: p.newLimit };
+      return { ...state, budget: p.newLimit, parked: [] };
     }
     case 'phase.started': {
       const p = event.payload as NewEvent<'phase.started'>['payload'];

@@ -20,11 +20,15 @@ export interface RunState {
   configSet?: string;
   order: string[];
   phases: Record<string, PhaseState>;
+  /** Usage of every fanned-in gate attempt, counted once each (keys `phase#attempt`). */
   usage: Usage;
+  counted: string[];
+  /** Tasks stopped by an exhausted budget; re-run when the budget is extended. */
+  parked: { phase: string; taskId: string; attempt: number }[];
 }
 
 export const ZERO_USAGE: Usage = { tokens: 0, usd: 0, toolMinutes: 0, wallclockMs: 0 };
 
-export const initialRunState = (runId: string): RunState => ({ runId, status: 'none', order: [], phases: {}, usage: { ...ZERO_USAGE } });
+export const initialRunState = (runId: string): RunState => ({ runId, status: 'none', order: [], phases: {}, usage: { ...ZERO_USAGE }, counted: [], parked: [] });
 
 export const isActive = (s: RunState) => s.status === 'running' || s.status === 'paused';

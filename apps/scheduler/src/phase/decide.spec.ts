@@ -5,7 +5,7 @@ import { initialPhaseRunState, PhaseRunState } from './state';
 import { splitBudget, shardItems } from './task-plan';
 
 const idea = { idea: 'x', targetUsers: [], constraints: [] };
-const start = (config: PhaseConfig) => decide(initialPhaseRunState('r1', config.phase), { kind: 'phase.started', payload: { phase: config.phase, config, input: idea, upstream: [] } });
+const start = (config: PhaseConfig) => decide(initialPhaseRunState('r1', config.phase), { kind: 'phase.started', payload: { phase: config.phase, config, input: idea, upstream: [], budget: config.budgets } });
 const usage = { tokens: 10, usd: 0, toolMinutes: 0, wallclockMs: 5 };
 const succeed = (s: PhaseRunState, taskId: string): SchedulerDecision => {
   const t = s.tasks.find((x) => x.taskId === taskId)!;
@@ -53,7 +53,7 @@ describe('scheduler decide', () => {
   it('ignores duplicates and results of unknown tasks', () => {
     const d = start(phaseConfig('p', { agents: ['A'] }));
     expect(start(phaseConfig('p')).next.status).toBe('running');
-    expect(decide(d.next, { kind: 'phase.started', payload: { phase: 'p', config: phaseConfig('p'), input: idea, upstream: [] } }).commands).toEqual([]);
+    expect(decide(d.next, { kind: 'phase.started', payload: { phase: 'p', config: phaseConfig('p'), input: idea, upstream: [], budget: phaseConfig('p').budgets } }).commands).toEqual([]);
     const once = succeed(d.next, d.commands[0].taskId);
     expect(once.aggregate).toBe(true);
     expect(succeed(once.next, d.commands[0].taskId).events).toEqual([]);

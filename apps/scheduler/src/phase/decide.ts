@@ -1,5 +1,5 @@
 import {
-  ArtifactRef, CommandPayload, EventPayload, idempotenceKey, newEvent, NewEvent, Usage,
+  ArtifactRef, Budget, CommandPayload, EventPayload, idempotenceKey, newEvent, NewEvent, Usage,
 } from '@ideamine/contracts';
 import { PhaseRunState, TaskEntry } from './state';
 import { dispatchable, planTasks, splitBudget } from './task-plan';
@@ -31,7 +31,7 @@ export function taskInput(state: PhaseRunState, task: TaskEntry) {
 
 function schedule(state: PhaseRunState): { next: PhaseRunState; events: NewEvent[]; commands: CommandPayload<'run-task'>[] } {
   const ready = dispatchable(state);
-  const budget = splitBudget(state.config!.budgets, state.tasks.length);
+  const budget = splitBudget(state.budget ?? state.config!.budgets, state.tasks.length);
   const events: NewEvent[] = [];
   const commands: CommandPayload<'run-task'>[] = [];
   const tasks = state.tasks.map((t) => ({ ...t }));
@@ -54,7 +54,7 @@ export function decide(state: PhaseRunState, input: SchedulerInput): SchedulerDe
     case 'phase.started': {
       if (state.status !== 'idle') return none;
       const p = input.payload;
-      const base: PhaseRunState = { ...state, status: 'running', config: p.config, input: p.input, upstream: p.upstream, gateAttempt: 1, tasks: planTasks(state.runId, p.config, 1) };
+      const base: PhaseRunState = { ...state, status: 'running', config: p.config, input: p.input, upstream: p.upstream, budget: p.budget, gateAttempt: 1, tasks: planTasks(state.runId, p.config, 1) };
       return { ...schedule(base), aggregate: false };
     }
     case 'task.succeeded': {
@@ -75,7 +75,7 @@ export function decide(state: PhaseRunState, input: SchedulerInput): SchedulerDe
       const task = state.tasks.find((t) => t.taskId === p.taskId);
       if (state.status !== 'running' || !task || task.status !== 'scheduled') return none;
       const ref = { taskId: task.taskId, phase: state.phase, agent: task.agent, attempt: p.attempt };
-      const budget = splitBudget(state.config!.budgets, state.tasks.length);
+      const budget = splitBudget(state.budget ?? state.config!.budgets, state.tasks.length);
       const cmd = { ...ref, idempotenceKey: task.idempotenceKey!, budget, gateAttempt: state.gateAttempt, shard: task.shard, iteration: task.iteration, input: taskInput(state, task) };
       return { next: state, events: [], commands: [cmd], aggregate: false };
     }
@@ -101,6 +101,14 @@ export function decide(state: PhaseRunState, input: SchedulerInput): SchedulerDe
       return { next: s.next, events: [started, ...s.events], commands: s.commands, aggregate: false };
     }
   }
+}
+
+function addBudget(a: Budget, b: Budget | undefined): Budget;
+function addBudget(a: Budget | undefined, b: Budget | undefined): Budget | undefined;
+function addBudget(a: Budget | undefined, b: Budget | undefined): Budget | undefined {
+  if (!a) return b;
+  if (!b) return a;
+  return { tokens: a.tokens + b.tokens, usd: Math.round((a.usd + b.usd) * 100) / 100, toolMinutes: a.toolMinutes + b.toolMinutes, wallclockMinutes: Math.max(a.wallclockMinutes, b.wallclockMinutes) };
 }
 
 export function totalUsage(tasks: TaskEntry[]): Usage {

@@ -1,4 +1,4 @@
-import type { ArtifactRef, IdeaInput, PhaseConfig, Usage } from '@ideamine/contracts';
+import type { ArtifactRef, Budget, IdeaInput, PhaseConfig, Usage } from '@ideamine/contracts';
 
 export type TaskStatus = 'planned' | 'scheduled' | 'succeeded' | 'failed';
 
@@ -11,6 +11,8 @@ export interface TaskEntry {
   idempotenceKey?: string;
   result?: ArtifactRef;
   usage?: Usage;
+  /** Budget added for this task when the run's budget was extended after it ran out. */
+  extraBudget?: Budget;
 }
 
 /** The scheduler's view of one phase of one run, for the current gate attempt. */
@@ -21,6 +23,8 @@ export interface PhaseRunState {
   config?: PhaseConfig;
   input?: IdeaInput;
   upstream: { phase: string; evidencePack: ArtifactRef }[];
+  /** What the planner gave this phase: its configured budget capped by what the run has left. */
+  budget?: Budget;
   gateAttempt: number;
   tasks: TaskEntry[];
 }

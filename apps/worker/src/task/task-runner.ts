@@ -1,7 +1,7 @@
 import type { KV, ObjectStore } from 'nats';
 import { ArtifactRef, BUCKETS, CommandEnvelope, newEvent, NewEvent, subjects } from '@ideamine/contracts';
 import { getJsonArtifact, NatsResources, putArtifact, putJsonArtifact, readSnapshot } from '@ideamine/jetstream';
-import { AgentContext, AgentInput, AgentRegistry, classifyError, LlmClient, LlmProvider } from '@ideamine/agents';
+import { AgentContext, AgentInput, AgentRegistry, BudgetExceededError, classifyError, LlmClient, LlmProvider } from '@ideamine/agents';
 import type { Logger } from '@ideamine/telemetry';
 import { assertValidInput, assertValidOutput } from './output-validator';
 import { checkpointKey, RecordedTaskResult, resultKey } from './task-result';
@@ -102,7 +102,8 @@ export class TaskRunner {
     } catch (err) {
       const e = classifyError(err);
       logger.warn({ taskId: p.taskId, agent: p.agent, errorClass: e.errorClass, err: e.message }, 'task failed');
-      await this.deps.publish([newEvent('task.failed', p.taskId, { ...ref, errorClass: e.errorClass, retryable: e.retryable, message: e.message.slice(0, 4000) })]);
+      const budgetExceeded = e instanceof BudgetExceededError ? { dimension: e.dimension, limit: e.limit, used: e.used } : undefined;
+      await this.deps.publish([newEvent('task.failed', p.taskId, { ...ref, errorClass: e.errorClass, retryable: e.retryable, message: e.message.slice(0, 4000), ...(budgetExceeded ? { budgetExceeded } : {}) })]);
     } finally {
       clearInterval(timer);
     }

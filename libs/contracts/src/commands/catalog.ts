@@ -14,7 +14,10 @@ export const COMMAND_CATALOG = {
   'extend-budget': { service: 'planner', payload: O({ add: Budget, ...Actor }) },
   'grant-waiver': { service: 'gatekeeper', payload: O({ phase: PhaseName, guard: Type.String(), reason: Type.String(), expiresAt: IsoTime, ...Actor }) },
   'revoke-waiver': { service: 'gatekeeper', payload: O({ phase: PhaseName, guard: Type.String(), reason: Type.String(), ...Actor }) },
-  'retry-task': { service: 'scheduler', payload: O({ phase: PhaseName, taskId: Id, attempt: Type.Integer({ minimum: 2 }), ...Actor }) },
+  'retry-task': {
+    service: 'scheduler',
+    payload: O({ phase: PhaseName, taskId: Id, attempt: Type.Integer({ minimum: 2 }), extraBudget: Type.Optional(Budget), ...Actor }),
+  },
   /** A durable timer: redelivered (nak with delay) until due, then acted on once. */
   'fire-timer': {
     service: 'supervisor',

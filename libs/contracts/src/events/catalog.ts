@@ -52,7 +52,10 @@ export const EVENT_CATALOG = {
   // planner: phase aggregate
   'phase.started': {
     aggregate: 'phase',
-    payload: O({ ...Phase, config: PhaseConfig, input: IdeaInput, upstream: Type.Array(O({ phase: PhaseName, evidencePack: ArtifactRef })) }),
+    payload: O({
+      ...Phase, config: PhaseConfig, input: IdeaInput, upstream: Type.Array(O({ phase: PhaseName, evidencePack: ArtifactRef })),
+      budget: Budget,
+    }),
   },
   'phase.completed': { aggregate: 'phase', payload: O({ ...Phase, evidencePack: ArtifactRef, score: Type.Number(), attempts: Type.Integer({ minimum: 1 }) }) },
   'phase.blocked': { aggregate: 'phase', payload: O({ ...Phase, reason: Type.String() }) },
@@ -76,7 +79,13 @@ export const EVENT_CATALOG = {
   'task.checkpointed': { aggregate: 'task', payload: O({ ...TaskRef, step: Type.Integer({ minimum: 0 }) }) },
   'artifact.stored': { aggregate: 'task', payload: O({ ...TaskRef, artifact: ArtifactRef }) },
   'task.succeeded': { aggregate: 'task', payload: O({ ...TaskRef, result: ArtifactRef, usage: Usage, replayed: Type.Boolean() }) },
-  'task.failed': { aggregate: 'task', payload: O({ ...TaskRef, errorClass: ErrorClass, retryable: Type.Boolean(), message: Type.String({ maxLength: 4000 }) }) },
+  'task.failed': {
+    aggregate: 'task',
+    payload: O({
+      ...TaskRef, errorClass: ErrorClass, retryable: Type.Boolean(), message: Type.String({ maxLength: 4000 }),
+      budgetExceeded: Type.Optional(O({ dimension: BudgetDimension, limit: Type.Number(), used: Type.Number() })),
+    }),
+  },
   'kmap.delta': { aggregate: 'kmap', payload: O({ ...Phase, taskId: Id, bindings: Type.Array(O({ question: Type.String(), answer: Type.String(), evidence: Type.Array(Type.String()) })) }) },
   // supervisor
   'task.stalled': { aggregate: 'sup', payload: O({ ...TaskRef, lastHeartbeatAt: Type.Union([IsoTime, Type.Null()]) }) },
