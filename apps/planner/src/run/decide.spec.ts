@@ -75,9 +75,8 @@ describe('planner decide', () => {
   });
 
   it('cancels an active run once', () => {
-    let [s] = step(initialRunState('r1'), submit);
-    let events: NewEvent[];
-    [s, events] = step(s, { kind: 'cancel-run', payload: { reason: 'no longer needed', requestedBy: 't' } });
+    const [started] = step(initialRunState('r1'), submit);
+    const [s, events] = step(started, { kind: 'cancel-run', payload: { reason: 'no longer needed', requestedBy: 't' } });
     expect(types(events)).toEqual(['run.cancelled']);
     expect(decide(s, { kind: 'cancel-run', payload: { reason: 'again', requestedBy: 't' } })).toEqual([]);
     expect(decide(s, passed('intake'))).toEqual([]);

@@ -103,10 +103,7 @@ export function decide(state: PhaseRunState, input: SchedulerInput): SchedulerDe
   }
 }
 
-function addBudget(a: Budget, b: Budget | undefined): Budget;
-function addBudget(a: Budget | undefined, b: Budget | undefined): Budget | undefined;
-function addBudget(a: Budget | undefined, b: Budget | undefined): Budget | undefined {
-  if (!a) return b;
+function addBudget(a: Budget, b?: Budget): Budget {
   if (!b) return a;
   return { tokens: a.tokens + b.tokens, usd: Math.round((a.usd + b.usd) * 100) / 100, toolMinutes: a.toolMinutes + b.toolMinutes, wallclockMinutes: Math.max(a.wallclockMinutes, b.wallclockMinutes) };
 }
