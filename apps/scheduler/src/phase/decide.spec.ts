@@ -82,3 +82,17 @@ describe('scheduler decide', () => {
     expect(shardItems([1, 2, 3, 4, 5], 2)).toEqual([[1, 2], [3, 4], [5]]);
   });
 });
+
+describe('scheduler retries', () => {
+  it('re-sends a task with the same idempotence key, a new attempt and any budget added for it', () => {
+    const d = start(phaseConfig('p', { agents: ['A', 'B'] }));
+    const a = d.commands[0];
+    const extra = { tokens: 500, usd: 0.5, toolMinutes: 1, wallclockMinutes: 10 };
+    const r = decide(d.next, { kind: 'retry-task', payload: { phase: 'p', taskId: a.taskId, attempt: 2, extraBudget: extra, requestedBy: 'planner' } });
+    expect(r.commands).toHaveLength(1);
+    expect(r.commands[0]).toMatchObject({ taskId: a.taskId, attempt: 2, idempotenceKey: a.idempotenceKey });
+    expect(r.commands[0].budget.tokens).toBe(a.budget.tokens + 500);
+    const again = decide(r.next, { kind: 'retry-task', payload: { phase: 'p', taskId: a.taskId, attempt: 3, extraBudget: extra, requestedBy: 'planner' } });
+    expect(again.commands[0].budget.tokens).toBe(a.budget.tokens + 1000);
+  });
+});

@@ -75,9 +75,12 @@ export function decide(state: PhaseRunState, input: SchedulerInput): SchedulerDe
       const task = state.tasks.find((t) => t.taskId === p.taskId);
       if (state.status !== 'running' || !task || task.status !== 'scheduled') return none;
       const ref = { taskId: task.taskId, phase: state.phase, agent: task.agent, attempt: p.attempt };
-      const budget = splitBudget(state.budget ?? state.config!.budgets, state.tasks.length);
+      // Budget added after the task ran out of it accumulates across extensions.
+      const extraBudget = p.extraBudget && task.extraBudget ? addBudget(task.extraBudget, p.extraBudget) : p.extraBudget ?? task.extraBudget;
+      const budget = addBudget(splitBudget(state.budget ?? state.config!.budgets, state.tasks.length), extraBudget);
       const cmd = { ...ref, idempotenceKey: task.idempotenceKey!, budget, gateAttempt: state.gateAttempt, shard: task.shard, iteration: task.iteration, input: taskInput(state, task) };
-      return { next: state, events: [], commands: [cmd], aggregate: false };
+      const tasks = state.tasks.map((t) => (t.taskId === task.taskId ? { ...t, extraBudget } : t));
+      return { next: { ...state, tasks }, events: [], commands: [cmd], aggregate: false };
     }
     case 'task.quarantined': {
       // The task will not succeed: fan in what did, and let the gate judge the gap.
