@@ -4,12 +4,15 @@ import { getJsonArtifact, putJsonArtifact } from '@ideamine/jetstream';
 import { fanIn } from './phase/fan-in';
 import type { PhaseRunState } from './phase/state';
 
+/**
+ * Only content, no run or task ids: the same inputs give a byte-identical pack (and sha256) in any
+ * run, whatever order the results arrived in.
+ */
 export interface EvidencePack {
-  runId: string;
   phase: string;
   gateAttempt: number;
   aggregation: string;
-  tasks: { taskId: string; agent: string; iteration: number; shard: number; result: string }[];
+  tasks: { agent: string; iteration: number; shard: number; result: string }[];
   merged: unknown;
 }
 
@@ -20,13 +23,12 @@ export async function buildEvidencePack(os: ObjectStore, state: PhaseRunState): 
     succeeded.map(async (t) => ({ agent: t.agent, iteration: t.iteration, shard: t.shard, output: await getJsonArtifact<{ output: unknown }>(os, t.result!).then((r) => r.output) })),
   );
   const pack: EvidencePack = {
-    runId: state.runId,
     phase: state.phase,
     gateAttempt: state.gateAttempt,
     aggregation: state.config!.aggregation,
     tasks: [...succeeded]
       .sort((a, b) => a.iteration - b.iteration || a.agent.localeCompare(b.agent) || a.shard - b.shard)
-      .map((t) => ({ taskId: t.taskId, agent: t.agent, iteration: t.iteration, shard: t.shard, result: t.result!.sha256 })),
+      .map((t) => ({ agent: t.agent, iteration: t.iteration, shard: t.shard, result: t.result!.sha256 })),
     merged: fanIn(state.config!.aggregation, results),
   };
   const ref = await putJsonArtifact(os, BUCKETS.artifacts, pack, 'evidence-pack');

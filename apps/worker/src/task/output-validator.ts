@@ -1,7 +1,9 @@
 import Ajv, { ValidateFunction } from 'ajv';
+import addFormats from 'ajv-formats';
 import { Agent, AGENT_INPUT_SCHEMA, InvalidAgentOutputError, AgentError } from '@ideamine/agents';
 
 const ajv = new Ajv({ allErrors: true, strict: false });
+addFormats(ajv);
 const cache = new Map<string, ValidateFunction>();
 const validateInput = ajv.compile(AGENT_INPUT_SCHEMA);
 

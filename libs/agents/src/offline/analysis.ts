@@ -20,7 +20,7 @@ export interface IdeaAnalysis {
 
 const DOMAINS: [string, string[]][] = [
   ['healthcare', ['patient', 'patients', 'clinic', 'clinical', 'health', 'medical', 'doctor', 'doctors', 'hospital', 'hipaa', 'ehr', 'prescription', 'nurse', 'telehealth', 'care']],
-  ['finance', ['payment', 'payments', 'bank', 'banking', 'invoice', 'invoices', 'money', 'budget', 'loan', 'trading', 'wallet', 'accounting', 'expense', 'expenses', 'tax']],
+  ['finance', ['payment', 'payments', 'bank', 'banking', 'invoice', 'invoices', 'money', 'loan', 'trading', 'wallet', 'accounting', 'expense', 'expenses', 'tax']],
   ['education', ['student', 'students', 'teacher', 'teachers', 'course', 'courses', 'school', 'learning', 'lesson', 'quiz', 'tutor']],
   ['commerce', ['shop', 'store', 'cart', 'checkout', 'order', 'orders', 'product', 'products', 'inventory', 'marketplace', 'seller', 'buyers']],
   ['logistics', ['delivery', 'shipment', 'fleet', 'route', 'routes', 'warehouse', 'driver', 'drivers', 'tracking']],
@@ -79,7 +79,10 @@ export function complianceFor(domain: string, text: string): string[] {
   const t = text.toLowerCase();
   const out = new Set<string>(['WCAG 2.2 AA']);
   if (domain === 'healthcare' || /\bhipaa\b|\bphi\b/.test(t)) out.add('HIPAA');
-  if (domain === 'finance' || /\bpayment|\bcard\b|\bpci\b/.test(t)) out.add('PCI-DSS');
+  // Card data rules apply when the product takes payments, not merely because it is about money,
+  // and not when a constraint rules payments out.
+  const takesPayments = /\b(pays?|payments?|card|checkout|billing|pci)\b/.test(t) && !/\bno (payments?|paid plans?|billing)\b/.test(t);
+  if (takesPayments) out.add('PCI-DSS');
   if (/\beu\b|europe|gdpr|personal data|privacy/.test(t)) out.add('GDPR');
   if (/\bchild|\bkids?\b|coppa|minors?\b/.test(t)) out.add('COPPA');
   if (/\bsoc ?2\b|enterprise|audit/.test(t)) out.add('SOC 2');

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Ajv from 'ajv';
+import addFormats from 'ajv-formats';
 import YAML from 'yaml';
 import type { IdeaInput } from '@ideamine/contracts';
 import { CompletionRequest, LlmClient, LlmProvider } from '../llm/llm-client';
@@ -156,6 +157,7 @@ const agentNamed = (name: string): Agent => {
 };
 
 const ajv = new Ajv({ allErrors: true, strict: false });
+addFormats(ajv);
 const validators = new Map(OFFLINE_AGENTS.map((a) => [a.name, ajv.compile(a.outputSchema)]));
 
 function inputFor(idea: IdeaInput, phase: string, agent: string, iteration: number, upstream: AgentInput['upstream'], previous: AgentInput['previous']): AgentInput {
@@ -518,5 +520,20 @@ describe('offline agents', () => {
       if (!v(output)) errors.push(`${agent.name}: ${ajv.errorsText(v.errors)}`);
     }
     expect(errors).toEqual([]);
+  });
+});
+
+describe('fixture ideas (test/fixtures/ideas.json)', () => {
+  const fixtures: (IdeaInput & { name: string })[] = JSON.parse(readFileSync(join(__dirname, '..', '..', '..', '..', 'test', 'fixtures', 'ideas.json'), 'utf8'));
+
+  it('has at least seven ideas, from a todo app to a regulated healthcare platform', () => {
+    expect(fixtures.length).toBeGreaterThanOrEqual(7);
+    expect(fixtures.map((f) => f.name)).toEqual(expect.arrayContaining(['todo', 'telehealth']));
+  });
+
+  it.each(fixtures.map((f) => [f.name, f] as const))('%s passes every phase guard on the first attempt', async (_name, f) => {
+    const idea = { idea: f.idea, targetUsers: f.targetUsers, constraints: f.constraints };
+    const result = await runAll(idea);
+    expect(PHASES.flatMap((cfg) => guardFailures(cfg, result.packs[cfg.phase], idea).map((g) => `${cfg.phase}: ${g}`))).toEqual([]);
   });
 });
