@@ -38,7 +38,6 @@ describe('full 13-phase runs', () => {
 
   afterAll(async () => {
     await services?.stop();
-    // eslint-disable-next-line no-console
     console.log(`full-run wall times (s): ${JSON.stringify(timings)}`);
   }, 30_000);
 

@@ -96,3 +96,14 @@ describe('scheduler retries', () => {
     expect(again.commands[0].budget.tokens).toBe(a.budget.tokens + 1000);
   });
 });
+
+describe('budget extensions', () => {
+  it('raise the budget of the tasks scheduled after the retry too', () => {
+    const d = start(phaseConfig('p', { parallelism: 'sequential', agents: ['A', 'B'] }));
+    const a = d.commands[0];
+    const r = decide(d.next, { kind: 'retry-task', payload: { phase: 'p', taskId: a.taskId, attempt: 2, extraBudget: { tokens: 700, usd: 0, toolMinutes: 0, wallclockMinutes: 10 }, requestedBy: 'planner' } });
+    const next = succeed(r.next, a.taskId);
+    expect(next.commands[0].agent).toBe('B');
+    expect(next.commands[0].budget.tokens).toBe(a.budget.tokens + 700);
+  });
+});

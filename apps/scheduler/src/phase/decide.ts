@@ -75,12 +75,13 @@ export function decide(state: PhaseRunState, input: SchedulerInput): SchedulerDe
       const task = state.tasks.find((t) => t.taskId === p.taskId);
       if (state.status !== 'running' || !task || task.status !== 'scheduled') return none;
       const ref = { taskId: task.taskId, phase: state.phase, agent: task.agent, attempt: p.attempt };
-      // Budget added after the task ran out of it accumulates across extensions.
-      const extraBudget = p.extraBudget && task.extraBudget ? addBudget(task.extraBudget, p.extraBudget) : p.extraBudget ?? task.extraBudget;
-      const budget = addBudget(splitBudget(state.budget ?? state.config!.budgets, state.tasks.length), extraBudget);
+      // Budget added after the run ran out raises the phase budget so that every task of the phase,
+      // not only the one that stopped, gets that much more.
+      const base = state.budget ?? state.config!.budgets;
+      const phaseBudget = p.extraBudget ? addBudget(base, scaleBudget(p.extraBudget, state.tasks.length)) : base;
+      const budget = splitBudget(phaseBudget, state.tasks.length);
       const cmd = { ...ref, idempotenceKey: task.idempotenceKey!, budget, gateAttempt: state.gateAttempt, shard: task.shard, iteration: task.iteration, input: taskInput(state, task) };
-      const tasks = state.tasks.map((t) => (t.taskId === task.taskId ? { ...t, extraBudget } : t));
-      return { next: { ...state, tasks }, events: [], commands: [cmd], aggregate: false };
+      return { next: { ...state, budget: phaseBudget }, events: [], commands: [cmd], aggregate: false };
     }
     case 'task.quarantined': {
       // The task will not succeed: fan in what did, and let the gate judge the gap.
@@ -106,8 +107,11 @@ export function decide(state: PhaseRunState, input: SchedulerInput): SchedulerDe
   }
 }
 
-function addBudget(a: Budget, b?: Budget): Budget {
-  if (!b) return a;
+function scaleBudget(b: Budget, n: number): Budget {
+  return { tokens: b.tokens * n, usd: b.usd * n, toolMinutes: b.toolMinutes * n, wallclockMinutes: b.wallclockMinutes };
+}
+
+function addBudget(a: Budget, b: Budget): Budget {
   return { tokens: a.tokens + b.tokens, usd: Math.round((a.usd + b.usd) * 100) / 100, toolMinutes: a.toolMinutes + b.toolMinutes, wallclockMinutes: Math.max(a.wallclockMinutes, b.wallclockMinutes) };
 }
 

@@ -11,8 +11,6 @@ export interface TaskEntry {
   idempotenceKey?: string;
   result?: ArtifactRef;
   usage?: Usage;
-  /** Budget added for this task when the run's budget was extended after it ran out. */
-  extraBudget?: Budget;
 }
 
 /** The scheduler's view of one phase of one run, for the current gate attempt. */

@@ -12,6 +12,7 @@ import { QA_AGENTS } from './qa.agents';
 import { RELEASE_AGENTS } from './release.agents';
 import { SECURITY_AGENTS } from './security.agents';
 import { STORY_LOOP_AGENTS } from './story-loop.agents';
+import { NoopAgent } from './noop.agent';
 
 /** Every offline agent, one file per phase. */
 export const OFFLINE_AGENTS: Agent[] = [
@@ -29,4 +30,5 @@ export const OFFLINE_AGENTS: Agent[] = [
   ...AESTHETIC_AGENTS,
   ...RELEASE_AGENTS,
   ...BETA_AGENTS,
+  NoopAgent,
 ];
