@@ -64,6 +64,7 @@ async function main() {
     services = await startServices({
       natsUrl: stack.natsUrl, databaseUrl: stack.databaseUrl, apiKeys, logDir: join(dataDir, 'logs'), root,
       env: { LOG_LEVEL: process.env.LOG_LEVEL ?? 'info' },
+      ...(serve ? { ports: { api: Number(process.env.PORT ?? 8080) } } : {}),
     });
     console.log(`${services.instances.length} services ready in ${((Date.now() - started) / 1000).toFixed(1)} s; logs in .data/logs/`);
     if (serve) {

@@ -143,3 +143,24 @@ describe('JetStream library against a real nats-server', () => {
     await expect(getArtifact(os, { name: other.name, sha256: a.sha256 })).rejects.toBeInstanceOf(ArtifactIntegrityError);
   });
 });
+
+describe('publishing across a nats-server restart', () => {
+  const nats = useProvisionedNats();
+
+  it('a publish made while the server is down is retried with the same id and stored exactly once', async () => {
+    const server = nats.server();
+    if (!server) return expect(process.env.NATS_URL).toBeDefined(); // an external server cannot be restarted here
+    const r = await nats.resources();
+    const before = (await r.jsm.streams.info(STREAMS.events)).state.messages;
+    await server.kill();
+    const e = started('restart1');
+    const pending = publishEnvelope(r.js, 'evt', e.subject, e.envelope, { retryForMs: 30_000, timeoutMs: 1000 });
+    await new Promise((res) => setTimeout(res, 1500));
+    await server.restart();
+    const ack = await pending;
+    expect(ack.duplicate).toBe(false);
+    const again = await publishEnvelope(r.js, 'evt', e.subject, e.envelope);
+    expect(again).toMatchObject({ duplicate: true, seq: ack.seq });
+    expect((await r.jsm.streams.info(STREAMS.events)).state.messages).toBe(before + 1);
+  }, 60_000);
+});

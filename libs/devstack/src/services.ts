@@ -34,6 +34,8 @@ export interface ServicesOptions {
   replicas?: Partial<Record<ServiceId, number>>;
   env?: NodeJS.ProcessEnv;
   readyTimeoutMs?: number;
+  /** Fixed ports for first instances (e.g. the API on 8080 for npm start); others get free ports. */
+  ports?: Partial<Record<ServiceId, number>>;
 }
 
 export interface RunningServices {
@@ -73,7 +75,7 @@ export async function startServices(opts: ServicesOptions): Promise<RunningServi
     const entry = join(root, 'dist', 'apps', service, 'src', 'main.js');
     if (!existsSync(entry)) throw new ServiceStartError(`${entry} is missing: run npm run build first`);
     const key = `${service}#${index}`;
-    const port = ports.get(key) ?? (await freePort());
+    const port = ports.get(key) ?? (index === 0 ? opts.ports?.[service] : undefined) ?? (await freePort());
     ports.set(key, port);
     const logFile = join(opts.logDir, `${service}-${index}.log`);
     const out = createWriteStream(logFile, { flags: 'a' });

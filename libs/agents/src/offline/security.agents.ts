@@ -105,6 +105,20 @@ export function findingsFromThreats(threats: Threat[]): Finding[] {
     .map((t, i) => ({ id: `F-TM-${i + 1}`, severity: t.severity, title: t.description, status: t.control ? 'mitigated' : 'open', source: t.id, mitigation: t.control ? `${t.mitigation} (${t.control})` : `Planned: ${t.mitigation}` }));
 }
 
+/**
+ * The rerun-security auto-fix: when the gate sent the phase back, the planned controls become design
+ * requirements of this release (and say so), so the rerun closes what a control can close. Findings
+ * without a planned control (leaked secrets, licences) stay open for a person.
+ */
+export function adoptPlannedControls(findings: Finding[], gateAttempt: number): Finding[] {
+  if (gateAttempt < 2) return findings;
+  return findings.map((f) =>
+    f.status === 'open' && f.mitigation.startsWith('Planned: ')
+      ? { ...f, status: 'mitigated' as const, mitigation: `${f.mitigation.slice('Planned: '.length)} (required for this release by the security gate, attempt ${gateAttempt})` }
+      : f,
+  );
+}
+
 /** The story that carries a compliance feature, named as the control for its finding. */
 function complianceStory(input: AgentInput, model: IdeaModel, regime: string): string | undefined {
   const feature = featuresOf(input, model).find((f) => f.source === `compliance:${regime}`);
@@ -216,7 +230,7 @@ export const ThreatModelAgent: Agent = {
     const dm = dataModelOf(ctx.input, model);
     const threats = deriveThreats(model, stack, components, dm);
     ctx.heartbeat();
-    const findings = [...findingsFromThreats(threats), ...complianceFindings(ctx.input, model, components)];
+    const findings = adoptPlannedControls([...findingsFromThreats(threats), ...complianceFindings(ctx.input, model, components)], ctx.input.gateAttempt);
     const assets = dm.entities.map((e) => ({ name: e.name, sensitive: e.sensitive, fields: e.fields.filter((f) => f.sensitive).map((f) => f.name) }));
     const worst = threats.filter((t) => t.severity === 'critical' || t.severity === 'high');
     const summary = await narrate(ctx, 'Summarise the threat model.', [`Sensitive assets: ${assets.filter((a) => a.sensitive).map((a) => a.name).join(', ') || 'none'}`, ...(worst.length ? worst : threats).map((t) => `${t.category} on ${t.component}: ${t.description}. ${t.mitigation}`)], 120);
