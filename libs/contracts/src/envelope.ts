@@ -7,40 +7,26 @@ export const Producer = Type.Object(
 );
 export type Producer = Static<typeof Producer>;
 
+const envelopeFields = <T extends TSchema, P extends TSchema>(type: T, payload: P) => ({
+  id: Uuid,
+  type,
+  schemaVersion: Type.Integer({ minimum: 1 }),
+  runId: Id,
+  aggregateId: Id,
+  occurredAt: IsoTime,
+  producer: Producer,
+  causationId: Type.Union([Uuid, Type.Null()]),
+  correlationId: Uuid,
+  payload,
+});
+
 /** Every event and command travels in this envelope; `payload` is typed per message type. */
 export function envelopeOf<P extends TSchema>(type: string, payload: P) {
-  return Type.Object(
-    {
-      id: Uuid,
-      type: Type.Literal(type),
-      schemaVersion: Type.Integer({ minimum: 1 }),
-      runId: Id,
-      aggregateId: Id,
-      occurredAt: IsoTime,
-      producer: Producer,
-      causationId: Type.Union([Uuid, Type.Null()]),
-      correlationId: Uuid,
-      payload,
-    },
-    { additionalProperties: false, $id: `${type}.v1` },
-  );
+  return Type.Object(envelopeFields(Type.Literal(type), payload), { additionalProperties: false, $id: `${type}.v1` });
 }
 
-export const AnyEnvelope = Type.Object(
-  {
-    id: Uuid,
-    type: Type.String({ pattern: '^[a-z][a-z0-9_.-]*$' }),
-    schemaVersion: Type.Integer({ minimum: 1 }),
-    runId: Id,
-    aggregateId: Id,
-    occurredAt: IsoTime,
-    producer: Producer,
-    causationId: Type.Union([Uuid, Type.Null()]),
-    correlationId: Uuid,
-    payload: Type.Unknown(),
-  },
-  { additionalProperties: false },
-);
+/** Any envelope, before its type is known (the first validation step of every consumer). */
+export const AnyEnvelope = Type.Object(envelopeFields(Type.String({ pattern: '^[a-z][a-z0-9_.-]*$' }), Type.Unknown()), { additionalProperties: false });
 
 export interface Envelope<T extends string = string, P = unknown> {
   id: string;
