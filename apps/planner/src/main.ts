@@ -1,5 +1,5 @@
 import { STREAMS, subjects } from '@ideamine/contracts';
-import { runService } from '@ideamine/service-kit';
+import { DECIDER_CONCURRENCY, runService } from '@ideamine/service-kit';
 import { PlannerModule } from './planner.module';
 
 runService({
@@ -7,9 +7,9 @@ runService({
   module: PlannerModule,
   consumers: () => [
     { stream: STREAMS.commands, durable: 'planner-commands', filterSubject: subjects.serviceCommands('planner'), family: 'cmd' },
-    { stream: STREAMS.events, durable: 'planner-gates', filterSubject: 'im.evt.*.gate.*', family: 'evt' },
+    { stream: STREAMS.events, durable: 'planner-gates', filterSubject: 'im.evt.*.gate.*', family: 'evt', concurrency: DECIDER_CONCURRENCY },
     // Usage of fanned-in phases (run budget) and budget failures of tasks (pause the run).
-    { stream: STREAMS.events, durable: 'planner-evidence', filterSubject: 'im.evt.*.sched.*', family: 'evt' },
-    { stream: STREAMS.events, durable: 'planner-tasks', filterSubject: 'im.evt.*.task.*', family: 'evt' },
+    { stream: STREAMS.events, durable: 'planner-evidence', filterSubject: 'im.evt.*.sched.*', family: 'evt', concurrency: DECIDER_CONCURRENCY },
+    { stream: STREAMS.events, durable: 'planner-tasks', filterSubject: 'im.evt.*.task.*', family: 'evt', concurrency: DECIDER_CONCURRENCY },
   ],
 });

@@ -6,6 +6,13 @@ export const DEFAULT_PORTS: Record<ServiceName, number> = {
   gatekeeper: 8085, 'ledger-projector': 8086, dossier: 8087, cli: 0,
 };
 
+/**
+ * Event messages a decider handles at once. Decisions about one run or phase serialize on the KV
+ * snapshot's compare-and-set (ADR 0002), so this only lets different runs proceed in parallel.
+ * Command consumers stay at 1: a cancel must not overtake the submit it cancels.
+ */
+export const DECIDER_CONCURRENCY = 8;
+
 export class ConfigError extends Error {
   readonly code = 'IM_CONFIG';
 }
