@@ -26,7 +26,7 @@ const data = (s = 'x') => Buffer.from(JSON.stringify({ test: s }));
 const SENDERS: Record<CommandName, string[]> = {
   'submit-run': ['api'], 'cancel-run': ['api'], 'pause-run': ['api'], 'resume-run': ['api'], 'extend-budget': ['api'],
   'grant-waiver': ['api'], 'revoke-waiver': ['api'], 'compile-dossier': ['api'],
-  'retry-task': ['api', 'supervisor'],
+  'retry-task': ['api', 'supervisor', 'planner'],
   'fire-timer': ['supervisor'],
   'run-task': ['scheduler'],
 };
