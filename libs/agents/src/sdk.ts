@@ -8,7 +8,9 @@ export interface AgentInput {
   agent: string;
   gateAttempt: number;
   iteration: number;
+  /** This task's slice of the agent's work: items whose index % shards === shard. */
   shard: number;
+  shards: number;
   idea: IdeaInput;
   /** Evidence packs of every upstream phase, by phase name (the `merged` part). */
   upstream: Record<string, Record<string, unknown>>;

@@ -97,6 +97,8 @@ export const PhaseConfig = Type.Object(
     dependsOn: Type.Array(PhaseName),
     parallelism: Parallelism,
     iterations: Type.Optional(Type.Integer({ minimum: 1, maximum: 50 })),
+    /** Each agent's work split into this many shards, each a task of its own (large batches). */
+    shards: Type.Optional(Type.Integer({ minimum: 1, maximum: 32 })),
     aggregation: Aggregation,
     agents: Type.Array(AgentName, { minItems: 1 }),
     budgets: Budget,

@@ -52,6 +52,7 @@ export function parsePhaseFile(file: string, text: string): PhaseConfig {
     dependsOn: dto.dependsOn,
     parallelism: dto.parallelism as PhaseConfig['parallelism'],
     ...(dto.iterations !== undefined ? { iterations: dto.iterations } : {}),
+    ...(dto.shards !== undefined ? { shards: dto.shards } : {}),
     aggregation: dto.aggregation as PhaseConfig['aggregation'],
     agents: dto.agents,
     budgets: { ...dto.budgets },

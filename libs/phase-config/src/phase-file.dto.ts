@@ -47,6 +47,7 @@ export class PhaseFileDto {
   @IsArray() @ArrayUnique() @IsString({ each: true }) dependsOn: string[];
   @IsParallelism() parallelism: string | number;
   @IsOptional() @IsInt() @Min(1) @Max(50) iterations?: number;
+  @IsOptional() @IsInt() @Min(1) @Max(32) shards?: number;
   @IsIn(['merge', 'concat', 'vote', 'custom']) aggregation: string;
   @IsArray() @ArrayMinSize(1) @IsString({ each: true }) @Matches(/^[A-Za-z][A-Za-z0-9]{0,79}$/, { each: true, message: 'each agent must be a class-like name (letters and digits)' }) agents: string[];
   @ValidateNested() @Type(() => BudgetDto) budgets: BudgetDto;

@@ -107,3 +107,22 @@ describe('budget extensions', () => {
     expect(next.commands[0].budget.tokens).toBe(a.budget.tokens + 700);
   });
 });
+
+describe('sharding', () => {
+  it('plans one task per agent and shard, each told its slice', () => {
+    const d = start(phaseConfig('p', { agents: ['A'], shards: 3 }));
+    expect(d.commands.map((c) => c.shard)).toEqual([0, 1, 2]);
+    expect(new Set(d.commands.map((c) => c.idempotenceKey)).size).toBe(3);
+    expect(d.commands.every((c) => (c.input as { shards: number }).shards === 3)).toBe(true);
+  });
+});
+
+describe('iterative rounds with a quarantined task', () => {
+  it('move on to the next round instead of waiting for the failed task', () => {
+    let d = start(phaseConfig('p', { parallelism: 'iterative', iterations: 2, agents: ['A', 'B'] }));
+    const [a, b] = d.commands;
+    d = succeed(d.next, a.taskId);
+    d = decide(d.next, { kind: 'task.quarantined', payload: { taskId: b.taskId, phase: 'p', agent: 'B', attempt: 3, reason: 'invalid output' } });
+    expect(agents(d)).toEqual(['A@1', 'B@1']);
+  });
+});

@@ -26,7 +26,7 @@ export function taskInput(state: PhaseRunState, task: TaskEntry) {
   const previous = state.tasks
     .filter((t) => t.status === 'succeeded' && (t.iteration < task.iteration || state.config!.parallelism === 'sequential'))
     .map((t) => ({ agent: t.agent, iteration: t.iteration, result: t.result as ArtifactRef }));
-  return { runId: state.runId, phase: state.phase, agent: task.agent, gateAttempt: state.gateAttempt, iteration: task.iteration, shard: task.shard, idea: state.input!, upstream: state.upstream, previous };
+  return { runId: state.runId, phase: state.phase, agent: task.agent, gateAttempt: state.gateAttempt, iteration: task.iteration, shard: task.shard, shards: state.config!.shards ?? 1, idea: state.input!, upstream: state.upstream, previous };
 }
 
 function schedule(state: PhaseRunState): { next: PhaseRunState; events: NewEvent[]; commands: CommandPayload<'run-task'>[] } {

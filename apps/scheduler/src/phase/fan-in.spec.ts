@@ -36,3 +36,15 @@ describe('fanIn', () => {
     expect(r.items.map((i) => `${i.agent}${i.iteration}`)).toEqual(['A0', 'B0', 'C0', 'A1']);
   });
 });
+
+describe('fanIn with shards', () => {
+  it('custom keeps the latest iteration of every shard of an agent', () => {
+    const r = fanIn('custom', [
+      { agent: 'S', iteration: 0, shard: 0, output: { items: ['a0'] } },
+      { agent: 'S', iteration: 0, shard: 1, output: { items: ['b0'] } },
+      { agent: 'S', iteration: 1, shard: 1, output: { items: ['b1'] } },
+      { agent: 'S', iteration: 1, shard: 0, output: { items: ['a1'] } },
+    ]);
+    expect(r).toEqual({ items: ['a1', 'b1'] });
+  });
+});

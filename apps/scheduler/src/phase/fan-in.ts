@@ -50,7 +50,7 @@ export function vote(outputs: unknown[]): Record<string, unknown> {
 /**
  * Deterministic fan-in: outputs are ordered by (iteration, agent, shard) before combining, so the
  * same results give byte-identical output whatever order they arrived in.
- * custom keeps each agent's output from its latest iteration (the story loop's refinement).
+ * custom keeps each agent's (and shard's) output from its latest iteration (the story loop's refinement).
  */
 export function fanIn(strategy: Aggregation, results: TaskOutput[]): unknown {
   const sorted = [...results].sort(order);
@@ -63,7 +63,7 @@ export function fanIn(strategy: Aggregation, results: TaskOutput[]): unknown {
       return vote(sorted.map((r) => r.output));
     case 'custom': {
       const latest = new Map<string, TaskOutput>();
-      for (const r of sorted) latest.set(r.agent, r);
+      for (const r of sorted) latest.set(`${r.agent}#${r.shard}`, r);
       return [...latest.values()].sort(order).reduce<unknown>((acc, r) => deepMerge(acc, r.output), {});
     }
   }

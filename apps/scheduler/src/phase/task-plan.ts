@@ -5,7 +5,7 @@ export const taskIdOf = (runId: string, phase: string, gateAttempt: number, agen
   `t-${sha256Hex(`${runId}|${phase}|${gateAttempt}|${agent}|${iteration}|${shard}`).slice(0, 24)}`;
 
 /** Every task the phase will run in this gate attempt: agents x iterations x shards. */
-export function planTasks(runId: string, config: PhaseConfig, gateAttempt: number, shards = 1): TaskEntry[] {
+export function planTasks(runId: string, config: PhaseConfig, gateAttempt: number, shards = config.shards ?? 1): TaskEntry[] {
   const iterations = config.parallelism === 'iterative' ? (config.iterations ?? 3) : 1;
   const tasks: TaskEntry[] = [];
   for (let iteration = 0; iteration < iterations; iteration++) {
@@ -31,7 +31,8 @@ export function dispatchable(state: PhaseRunState): TaskEntry[] {
   if (p === 'parallel') return planned;
   if (p === 'sequential') return inFlight === 0 ? planned.slice(0, 1) : [];
   if (p === 'iterative') {
-    const unfinished = state.tasks.filter((t) => t.status !== 'succeeded');
+    // A failed (quarantined) task does not hold its round open.
+    const unfinished = state.tasks.filter((t) => t.status === 'planned' || t.status === 'scheduled');
     const round = Math.min(...unfinished.map((t) => t.iteration));
     return inFlight === 0 ? planned.filter((t) => t.iteration === round) : [];
   }

@@ -112,6 +112,7 @@ export class TaskRunner {
   /** Replaces refs with content: upstream evidence packs (merged part) and earlier task outputs. */
   private async resolveInput(os: ObjectStore, env: RunTask): Promise<AgentInput> {
     const raw = env.payload.input as {
+      shards?: number;
       idea: AgentInput['idea'];
       upstream: { phase: string; evidencePack: ArtifactRef }[];
       previous: { agent: string; iteration: number; result: ArtifactRef }[];
@@ -126,6 +127,6 @@ export class TaskRunner {
       previous.push({ agent: pr.agent, iteration: pr.iteration, output: r.output });
     }
     const p = env.payload;
-    return { runId: env.runId, phase: p.phase, agent: p.agent, gateAttempt: p.gateAttempt, iteration: p.iteration, shard: p.shard, idea: raw.idea, upstream, previous };
+    return { runId: env.runId, phase: p.phase, agent: p.agent, gateAttempt: p.gateAttempt, iteration: p.iteration, shard: p.shard, shards: raw.shards ?? 1, idea: raw.idea, upstream, previous };
   }
 }

@@ -161,7 +161,7 @@ addFormats(ajv);
 const validators = new Map(OFFLINE_AGENTS.map((a) => [a.name, ajv.compile(a.outputSchema)]));
 
 function inputFor(idea: IdeaInput, phase: string, agent: string, iteration: number, upstream: AgentInput['upstream'], previous: AgentInput['previous']): AgentInput {
-  return { runId: 'run-1', phase, agent, gateAttempt: 1, iteration, shard: 0, idea, upstream, previous };
+  return { runId: 'run-1', phase, agent, gateAttempt: 1, iteration, shard: 0, shards: 1, idea, upstream, previous };
 }
 
 async function runTask(idea: IdeaInput, cfg: PhaseConfig, agent: string, iteration: number, upstream: AgentInput['upstream'], previous: AgentInput['previous'], taskCount: number): Promise<TaskRun> {
@@ -549,5 +549,25 @@ describe('security auto-fix', () => {
     const fixed = adoptPlannedControls(findings, 2);
     expect(fixed[0]).toMatchObject({ status: 'mitigated', mitigation: expect.stringMatching(/^Audit every change \(required for this release by the security gate, attempt 2\)$/) });
     expect(fixed[1].status).toBe('open');
+  });
+});
+
+describe('sharding', () => {
+  it('splits the story loop across shards without losing or repeating a story', async () => {
+    const idea = { idea: 'A recipe planner that suggests weekly meals from pantry ingredients and builds a shopping list', targetUsers: ['Home cooks'], constraints: [] };
+    const { packs } = await runAll(idea);
+    const upstream = Object.fromEntries(['intake', 'ideation', 'critique', 'prd', 'architecture', 'build'].map((p) => [p, packs[p]]));
+    const agent = agentNamed('StoryImplementerAgent');
+    const run = async (shard: number, shards: number) => {
+      const input = { ...inputFor(idea, 'story-loop', agent.name, 0, upstream, []), shard, shards };
+      const out = (await agent.run(contextFor(input))) as { implementedStories: { storyId: string }[] };
+      return out.implementedStories.map((s) => s.storyId);
+    };
+    const whole = await run(0, 1);
+    const [a, b] = await Promise.all([run(0, 2), run(1, 2)]);
+    expect(a.length).toBeGreaterThan(0);
+    expect(b.length).toBeGreaterThan(0);
+    expect(a.filter((id) => b.includes(id))).toEqual([]);
+    expect([...a, ...b].sort()).toEqual([...whole].sort());
   });
 });
