@@ -164,3 +164,27 @@ describe('publishing across a nats-server restart', () => {
     expect((await r.jsm.streams.info(STREAMS.events)).state.messages).toBe(before + 1);
   }, 60_000);
 });
+
+describe('JetStreamClientProxy', () => {
+  const nats = useProvisionedNats();
+
+  it('emits commands and events to the subjects the catalog assigns, deduplicated by envelope id', async () => {
+    const r = await nats.resources();
+    const { JetStreamClientProxy } = await import('@ideamine/jetstream');
+    const { makeCommand } = await import('@ideamine/contracts');
+    const client = new JetStreamClientProxy(r);
+    const cmd = makeCommand('cancel-run', 'client1', '_', { reason: 'via client', requestedBy: 'test' }, producer);
+    const { lastValueFrom } = await import('rxjs');
+    await lastValueFrom(client.emit('cancel-run', cmd.envelope), { defaultValue: undefined });
+    await lastValueFrom(client.emit('cancel-run', cmd.envelope), { defaultValue: undefined });
+    const stored = await r.jsm.streams.getMessage(STREAMS.commands, { last_by_subj: 'im.cmd.planner.cancel-run' });
+    expect(JSON.parse(sc.decode(stored.data)).id).toBe(cmd.envelope.id);
+    const info = await r.jsm.streams.info(STREAMS.commands, { subjects_filter: 'im.cmd.planner.cancel-run' });
+    expect(info.state.subjects?.['im.cmd.planner.cancel-run']).toBe(1);
+    const ev = started('client1');
+    await lastValueFrom(client.emit('run.started', ev.envelope), { defaultValue: undefined });
+    expect(JSON.parse(sc.decode((await r.jsm.streams.getMessage(STREAMS.events, { last_by_subj: ev.subject })).data)).id).toBe(ev.envelope.id);
+    await expect(lastValueFrom(client.emit('pause-run', cmd.envelope))).rejects.toThrow(/does not match envelope type/);
+    await expect(lastValueFrom(client.send('cancel-run', cmd.envelope))).rejects.toThrow(/use emit/);
+  });
+});
