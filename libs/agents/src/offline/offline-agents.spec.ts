@@ -238,7 +238,7 @@ function guardFailures(cfg: PhaseConfig, merged: Output, idea: IdeaInput): strin
 
 // ------------------------------------------------------------------ ideas
 
-const TODO: IdeaInput = { idea: 'A simple todo app with reminders', targetUsers: [], constraints: [] };
+const TODO_APP_IDEA: IdeaInput = { idea: 'A simple todo app with reminders', targetUsers: [], constraints: [] };
 const TELEHEALTH: IdeaInput = {
   idea: 'A HIPAA-compliant telehealth platform for clinics to schedule patient video visits and share prescriptions',
   targetUsers: ['clinic administrators', 'patients', 'doctors'],
@@ -253,7 +253,7 @@ describe('offline agents', () => {
   const runs: Record<string, RunResult> = {};
 
   beforeAll(async () => {
-    runs.todo = await runAll(TODO);
+    runs.todo = await runAll(TODO_APP_IDEA);
     runs.telehealth = await runAll(TELEHEALTH);
   });
 
@@ -265,7 +265,7 @@ describe('offline agents', () => {
   });
 
   describe.each(['todo', 'telehealth'])('%s idea', (key) => {
-    const idea = key === 'todo' ? TODO : TELEHEALTH;
+    const idea = key === 'todo' ? TODO_APP_IDEA : TELEHEALTH;
 
     it('produces output that validates against every agent schema', () => {
       const errors = Object.values(runs[key].tasks)
@@ -421,13 +421,13 @@ describe('offline agents', () => {
   });
 
   it('gives byte-identical output for the same idea', async () => {
-    const again = await runAll(TODO);
+    const again = await runAll(TODO_APP_IDEA);
     expect(JSON.stringify(again.packs)).toBe(JSON.stringify(runs.todo.packs));
   });
 
   it('resumes PRDWriterAgent from its checkpoint without redoing earlier sections', async () => {
     const upstream = { ...runs.todo.packs };
-    const input = inputFor(TODO, 'prd', 'PRDWriterAgent', 0, { intake: upstream.intake, ideation: upstream.ideation, critique: upstream.critique }, [{ agent: 'StoryCutterAgent', iteration: 0, output: runs.todo.tasks.prd[0].output }]);
+    const input = inputFor(TODO_APP_IDEA, 'prd', 'PRDWriterAgent', 0, { intake: upstream.intake, ideation: upstream.ideation, critique: upstream.critique }, [{ agent: 'StoryCutterAgent', iteration: 0, output: runs.todo.tasks.prd[0].output }]);
     const full = new CountingProvider();
     const fullStore = new MemoryCheckpoint();
     const complete = (await PRDWriterAgent.run(contextFor(input, { provider: full, checkpoint: fullStore }))) as { prd: { sections: { id: string; body: string }[] } };
@@ -448,7 +448,7 @@ describe('offline agents', () => {
   });
 
   it('ignores a checkpoint that does not match the plan', async () => {
-    const input = inputFor(TODO, 'prd', 'PRDWriterAgent', 0, { intake: runs.todo.packs.intake }, []);
+    const input = inputFor(TODO_APP_IDEA, 'prd', 'PRDWriterAgent', 0, { intake: runs.todo.packs.intake }, []);
     const provider = new CountingProvider();
     const store = new MemoryCheckpoint({ step: 2, state: { sections: [{ id: 'something-else', heading: 'X', body: 'Y' }] } });
     const out = (await PRDWriterAgent.run(contextFor(input, { provider, checkpoint: store }))) as { prd: { sections: { id: string }[] } };
