@@ -9,27 +9,25 @@ import { TaskRunner } from './task/task-runner';
 @Controller()
 @UseFilters(RethrowRpcErrors)
 export class WorkerHandlers {
-  private readonly registry = new AgentRegistry();
-  private readonly provider = providerFromEnv();
+  /** One runner per process: it keeps its KV and Object Store handles across tasks. */
+  private readonly runner: TaskRunner;
 
   constructor(
-    @Inject(NATS) private readonly nats: NatsResources,
-    @Inject(SERVICE_CONFIG) private readonly config: ServiceConfig,
-    private readonly publisher: EventPublisher,
-  ) {}
+    @Inject(NATS) nats: NatsResources,
+    @Inject(SERVICE_CONFIG) config: ServiceConfig,
+    publisher: EventPublisher,
+  ) {
+    this.runner = new TaskRunner({
+      nats,
+      registry: new AgentRegistry(),
+      provider: providerFromEnv(),
+      workerId: config.instance,
+      publish: async (cause, events) => void (await publisher.publishEvents(cause, events)),
+    });
+  }
 
   @EventPattern('run-task')
-  async runTask(@Payload() env: CommandEnvelope<'run-task'>, @Ctx() ctx: JetStreamContext) {
-    const cause = { id: env.id, correlationId: env.correlationId, runId: env.runId };
-    const runner = new TaskRunner({
-      nats: this.nats,
-      registry: this.registry,
-      provider: this.provider,
-      workerId: this.config.instance,
-      publish: async (events) => {
-        await this.publisher.publishEvents(cause, events);
-      },
-    });
-    await runner.run(env, ctx.logger.child({ taskId: env.payload.taskId, phase: env.payload.phase, agent: env.payload.agent }));
+  runTask(@Payload() env: CommandEnvelope<'run-task'>, @Ctx() ctx: JetStreamContext) {
+    return this.runner.run(env, ctx.logger.child({ taskId: env.payload.taskId, phase: env.payload.phase, agent: env.payload.agent }));
   }
 }

@@ -1,5 +1,5 @@
 import type { KV, ObjectStore } from 'nats';
-import { ArtifactRef, BUCKETS, CommandEnvelope, newEvent, NewEvent, subjects } from '@ideamine/contracts';
+import { ArtifactRef, BUCKETS, Cause, CommandEnvelope, newEvent, NewEvent, subjects } from '@ideamine/contracts';
 import { getJsonArtifact, NatsResources, putArtifact, putJsonArtifact, readSnapshot } from '@ideamine/jetstream';
 import { AgentContext, AgentInput, AgentRegistry, BudgetExceededError, classifyError, LlmClient, LlmProvider } from '@ideamine/agents';
 import type { Logger } from '@ideamine/telemetry';
@@ -11,7 +11,7 @@ export interface TaskRunnerDeps {
   registry: AgentRegistry;
   provider: LlmProvider;
   workerId: string;
-  publish: (events: NewEvent[]) => Promise<void>;
+  publish: (cause: Cause, events: NewEvent[]) => Promise<void>;
   heartbeatMs?: number;
 }
 
@@ -41,16 +41,17 @@ export class TaskRunner {
     const p = env.payload;
     const ref = { taskId: p.taskId, phase: p.phase, agent: p.agent, attempt: p.attempt };
     const { results, checkpoints, os } = await this.stores();
+    const publish = (events: NewEvent[]) => this.deps.publish({ id: env.id, correlationId: env.correlationId, runId: env.runId }, events);
 
     const recorded = await readSnapshot<RecordedTaskResult>(results, resultKey(p.idempotenceKey));
     if (recorded) {
       logger.info({ taskId: p.taskId }, 'task already paid for; republishing its recorded result');
-      await this.deps.publish([newEvent('task.succeeded', p.taskId, { ...ref, result: recorded.result, usage: recorded.usage, replayed: true })]);
+      await publish([newEvent('task.succeeded', p.taskId, { ...ref, result: recorded.result, usage: recorded.usage, replayed: true })]);
       return;
     }
 
     const checkpoint = await readSnapshot<{ step: number; state: unknown }>(checkpoints, checkpointKey(p.taskId));
-    await this.deps.publish([newEvent('task.claimed', p.taskId, { ...ref, workerId: this.deps.workerId, leaseMs: 30_000, resumedFromStep: checkpoint?.step ?? 0 })]);
+    await publish([newEvent('task.claimed', p.taskId, { ...ref, workerId: this.deps.workerId, leaseMs: 30_000, resumedFromStep: checkpoint?.step ?? 0 })]);
 
     const llm = new LlmClient(this.deps.provider, p.budget);
     const stored: ArtifactRef[] = [];
@@ -73,7 +74,7 @@ export class TaskRunner {
           load: async () => readSnapshot(checkpoints, checkpointKey(p.taskId)),
           save: async (step, state) => {
             await checkpoints.put(checkpointKey(p.taskId), Buffer.from(JSON.stringify({ step, state })));
-            await this.deps.publish([newEvent('task.checkpointed', p.taskId, { ...ref, step })]).catch(() => undefined);
+            await publish([newEvent('task.checkpointed', p.taskId, { ...ref, step })]).catch(() => undefined);
           },
         },
         heartbeat: () => beat(),
@@ -94,7 +95,7 @@ export class TaskRunner {
       const result = await putJsonArtifact(os, BUCKETS.artifacts, { agent: p.agent, phase: p.phase, iteration: p.iteration, shard: p.shard, output }, `task-result:${p.agent}`);
       const record: RecordedTaskResult = { taskId: p.taskId, agent: p.agent, result, usage, artifacts: stored };
       await results.put(resultKey(p.idempotenceKey), Buffer.from(JSON.stringify(record)));
-      await this.deps.publish([
+      await publish([
         ...stored.map((artifact) => newEvent('artifact.stored', p.taskId, { ...ref, artifact })),
         newEvent('task.succeeded', p.taskId, { ...ref, result, usage, replayed: false }),
       ]);
@@ -103,7 +104,7 @@ export class TaskRunner {
       const e = classifyError(err);
       logger.warn({ taskId: p.taskId, agent: p.agent, errorClass: e.errorClass, err: e.message }, 'task failed');
       const budgetExceeded = e instanceof BudgetExceededError ? { dimension: e.dimension, limit: e.limit, used: e.used } : undefined;
-      await this.deps.publish([newEvent('task.failed', p.taskId, { ...ref, errorClass: e.errorClass, retryable: e.retryable, message: e.message.slice(0, 4000), ...(budgetExceeded ? { budgetExceeded } : {}) })]);
+      await publish([newEvent('task.failed', p.taskId, { ...ref, errorClass: e.errorClass, retryable: e.retryable, message: e.message.slice(0, 4000), ...(budgetExceeded ? { budgetExceeded } : {}) })]);
     } finally {
       clearInterval(timer);
     }
