@@ -1,7 +1,7 @@
 import { Controller, Inject, UseFilters } from '@nestjs/common';
 import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
 import type { KV } from 'nats';
-import { BUCKETS, Budget, CommandEnvelope, deriveEventId, EventEnvelope } from '@ideamine/contracts';
+import { BUCKETS, Budget, CommandEnvelope, deriveEventId, EventEnvelope, splitBudget } from '@ideamine/contracts';
 import { JetStreamContext, NatsResources, PermanentMessageError, withSnapshot, RethrowRpcErrors } from '@ideamine/jetstream';
 import { EventPublisher, NATS, SERVICE_CONFIG, ServiceConfig } from '@ideamine/service-kit';
 import { loadPhaseConfigs, PhaseConfigError, resolveConfigSetDir } from '@ideamine/phase-config';
@@ -42,9 +42,7 @@ export class PlannerHandlers {
           await this.publisher.publishEvents({ id: env.id, correlationId: env.correlationId, runId: env.runId }, events);
           // Tasks stopped by the budget run again, sharing what was added.
           for (const t of retries) {
-            const add = (env.payload as { add: Budget }).add;
-            const n = retries.length;
-            const extraBudget = { tokens: Math.floor(add.tokens / n), usd: Math.floor((add.usd / n) * 100) / 100, toolMinutes: add.toolMinutes / n, wallclockMinutes: add.wallclockMinutes };
+            const extraBudget = splitBudget((env.payload as { add: Budget }).add, retries.length);
             await this.publisher.sendCommand('retry-task', env.runId, t.taskId, { phase: t.phase, taskId: t.taskId, attempt: t.attempt + 1, extraBudget, requestedBy: 'planner' }, {
               id: deriveEventId(env.id, `retry:${t.taskId}`), causationId: env.id, correlationId: env.correlationId,
             });

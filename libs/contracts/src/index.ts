@@ -8,3 +8,4 @@ export * from './messages';
 export * from './validation';
 export * from './schema-export';
 export * from './dossier-style';
+export * from './budget';

@@ -1,7 +1,7 @@
-import { newEvent, NewEvent, PhaseConfig, Budget, CommandPayload, EventPayload, Usage } from '@ideamine/contracts';
+import { addUsage, newEvent, NewEvent, PhaseConfig, Budget, CommandPayload, EventPayload } from '@ideamine/contracts';
 import { planRun } from './dag';
 import { evolve } from './evolve';
-import { isActive, RunState, ZERO_USAGE } from './state';
+import { isActive, RunState } from './state';
 
 /** What the planner reacts to. Commands come from the api; gate outcomes from the gatekeeper. */
 export type PlannerInput =
@@ -154,7 +154,3 @@ export function ancestorsOf(state: RunState, name: string): string[] {
   return state.order.filter((n) => seen.has(n));
 }
 
-export function addUsage(a: Usage, b: Usage): Usage {
-  return { tokens: a.tokens + b.tokens, usd: a.usd + b.usd, toolMinutes: a.toolMinutes + b.toolMinutes, wallclockMs: a.wallclockMs + b.wallclockMs };
-}
-export { ZERO_USAGE };

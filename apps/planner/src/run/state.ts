@@ -1,4 +1,4 @@
-import type { ArtifactRef, Budget, IdeaInput, PhaseConfig, Usage } from '@ideamine/contracts';
+import { ArtifactRef, Budget, IdeaInput, PhaseConfig, Usage, ZERO_USAGE } from '@ideamine/contracts';
 
 export type RunStatus = 'none' | 'running' | 'paused' | 'completed' | 'failed' | 'cancelled';
 export type PhaseStatus = 'waiting' | 'running' | 'completed' | 'failed';
@@ -26,8 +26,6 @@ export interface RunState {
   /** Tasks stopped by an exhausted budget; re-run when the budget is extended. */
   parked: { phase: string; taskId: string; attempt: number }[];
 }
-
-export const ZERO_USAGE: Usage = { tokens: 0, usd: 0, toolMinutes: 0, wallclockMs: 0 };
 
 export const initialRunState = (runId: string): RunState => ({ runId, status: 'none', order: [], phases: {}, usage: { ...ZERO_USAGE }, counted: [], parked: [] });
 

@@ -2,7 +2,8 @@ import type { EventPayload, PhaseConfig } from '@ideamine/contracts';
 import { phaseConfig, artifactRef } from '../../../../test/fixtures/phase-config';
 import { decide, SchedulerDecision } from './decide';
 import { initialPhaseRunState, PhaseRunState } from './state';
-import { splitBudget, shardItems } from './task-plan';
+import { splitBudget } from '@ideamine/contracts';
+import { shardItems } from './task-plan';
 
 const idea = { idea: 'x', targetUsers: [], constraints: [] };
 const start = (config: PhaseConfig) => decide(initialPhaseRunState('r1', config.phase), { kind: 'phase.started', payload: { phase: config.phase, config, input: idea, upstream: [], budget: config.budgets } });

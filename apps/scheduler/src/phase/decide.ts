@@ -1,8 +1,8 @@
 import {
-  ArtifactRef, Budget, CommandPayload, EventPayload, idempotenceKey, newEvent, NewEvent, Usage,
+  addBudget, addUsage, ArtifactRef, CommandPayload, EventPayload, idempotenceKey, newEvent, NewEvent, scaleBudget, splitBudget, Usage, ZERO_USAGE,
 } from '@ideamine/contracts';
 import { PhaseRunState, TaskEntry } from './state';
-import { dispatchable, planTasks, splitBudget } from './task-plan';
+import { dispatchable, planTasks } from './task-plan';
 
 export type SchedulerInput =
   | { kind: 'phase.started'; payload: EventPayload<'phase.started'> }
@@ -107,20 +107,6 @@ export function decide(state: PhaseRunState, input: SchedulerInput): SchedulerDe
   }
 }
 
-function scaleBudget(b: Budget, n: number): Budget {
-  return { tokens: b.tokens * n, usd: b.usd * n, toolMinutes: b.toolMinutes * n, wallclockMinutes: b.wallclockMinutes };
-}
-
-function addBudget(a: Budget, b: Budget): Budget {
-  return { tokens: a.tokens + b.tokens, usd: Math.round((a.usd + b.usd) * 100) / 100, toolMinutes: a.toolMinutes + b.toolMinutes, wallclockMinutes: Math.max(a.wallclockMinutes, b.wallclockMinutes) };
-}
-
 export function totalUsage(tasks: TaskEntry[]): Usage {
-  return tasks.reduce<Usage>(
-    (acc, t) => ({
-      tokens: acc.tokens + (t.usage?.tokens ?? 0), usd: Math.round((acc.usd + (t.usage?.usd ?? 0)) * 1e6) / 1e6,
-      toolMinutes: acc.toolMinutes + (t.usage?.toolMinutes ?? 0), wallclockMs: acc.wallclockMs + (t.usage?.wallclockMs ?? 0),
-    }),
-    { tokens: 0, usd: 0, toolMinutes: 0, wallclockMs: 0 },
-  );
+  return tasks.reduce<Usage>((acc, t) => (t.usage ? addUsage(acc, t.usage) : acc), ZERO_USAGE);
 }

@@ -1,4 +1,4 @@
-import { sha256Hex, PhaseConfig, Budget } from '@ideamine/contracts';
+import { sha256Hex, PhaseConfig } from '@ideamine/contracts';
 import type { PhaseRunState, TaskEntry } from './state';
 
 export const taskIdOf = (runId: string, phase: string, gateAttempt: number, agent: string, iteration: number, shard: number) =>
@@ -37,17 +37,6 @@ export function dispatchable(state: PhaseRunState): TaskEntry[] {
     return inFlight === 0 ? planned.filter((t) => t.iteration === round) : [];
   }
   return planned.slice(0, Math.max(0, p - inFlight));
-}
-
-/** Splits a phase budget evenly across its tasks (integers for tokens, cents precision for USD). */
-export function splitBudget(budget: Budget, taskCount: number): Budget {
-  const n = Math.max(1, taskCount);
-  return {
-    tokens: Math.floor(budget.tokens / n),
-    usd: Math.floor((budget.usd / n) * 100) / 100,
-    toolMinutes: budget.toolMinutes / n,
-    wallclockMinutes: budget.wallclockMinutes,
-  };
 }
 
 /** Splits a list of work items into shards of at most `maxPerShard`, keeping order. */
