@@ -2,7 +2,7 @@ import request from 'supertest';
 import { connect, NatsConnection } from 'nats';
 import { HEADERS, STREAMS } from '@ideamine/contracts';
 import { readStream } from '@ideamine/jetstream';
-import { createDataSource, migrate, ReadModelProjector, readModelChecksums } from '@ideamine/persistence';
+import { createDataSource, migrate, projectStream, ReadModelProjector, readModelChecksums } from '@ideamine/persistence';
 
 export const API_KEY = 'e2e-test-key-0123456789';
 export const auth = { Authorization: `Bearer ${API_KEY}` };
@@ -49,16 +49,7 @@ export async function checksumsFromScratch(natsUrl: string, databaseUrl: string)
   const ds = await createDataSource(databaseUrl).initialize();
   try {
     await migrate(ds);
-    const projector = new ReadModelProjector(ds);
-    let batch: { seq: number; subject: string; data: Uint8Array }[] = [];
-    for await (const m of readStream(nc.jetstream(), STREAMS.events)) {
-      batch.push({ seq: m.seq, subject: m.subject, data: m.data });
-      if (batch.length >= 300) {
-        await projector.applyBatch(batch);
-        batch = [];
-      }
-    }
-    if (batch.length) await projector.applyBatch(batch);
+    await projectStream(nc.jetstream(), new ReadModelProjector(ds));
     return await readModelChecksums(ds);
   } finally {
     await ds.destroy();

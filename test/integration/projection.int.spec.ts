@@ -2,7 +2,7 @@ import { connect, NatsConnection } from 'nats';
 import type { DataSource } from 'typeorm';
 import { envelopeEvent, newEvent, STREAMS, uuidv7 } from '@ideamine/contracts';
 import { loadJetStreamSpec, provisionJetStream, publishEnvelope, readStream } from '@ideamine/jetstream';
-import { createDataSource, migrate, ReadModelProjector, readModelChecksums, rebuildReadModels, verifyLedger } from '@ideamine/persistence';
+import { createDataSource, migrate, projectStream, ReadModelProjector, readModelChecksums, rebuildReadModels, verifyLedger } from '@ideamine/persistence';
 import { join } from 'node:path';
 import { useTestInfra } from '../harness';
 
@@ -82,7 +82,7 @@ describe('read-model projection', () => {
     const fresh = await createDataSource(await infra().createDatabase('projection_fresh')).initialize();
     try {
       await migrate(fresh);
-      await new ReadModelProjector(fresh).applyBatch(await allMessages());
+      await projectStream(nc.jetstream(), new ReadModelProjector(fresh));
       expect(await readModelChecksums(ds)).toEqual(await readModelChecksums(fresh));
     } finally {
       await fresh.destroy();

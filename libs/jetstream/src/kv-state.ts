@@ -26,8 +26,8 @@ export async function withSnapshot<S>(
     if (effects) await effects();
     const bytes = Buffer.from(JSON.stringify(next));
     try {
-      if (live) await kv.update(key, bytes, entry.revision);
-      else if (entry) await kv.update(key, bytes, entry.revision);
+      // A deleted key still has a revision to compare against; only a never-written key is created.
+      if (entry) await kv.update(key, bytes, entry.revision);
       else await kv.create(key, bytes);
       return next;
     } catch (err) {

@@ -10,7 +10,11 @@ export interface RebuildProgress {
   (info: { phase: 'replaying' | 'swapping' | 'done'; seq: number; applied: number }): void;
 }
 
-async function replayInto(js: JetStreamClient, projector: ReadModelProjector, fromSeq: number, toSeq: number | undefined, onProgress?: RebuildProgress): Promise<number> {
+/**
+ * Applies the stream from `fromSeq` (up to `toSeq`, or its current end) to a projector in batches;
+ * returns the last sequence applied. Used by rebuilds and by anything that projects from scratch.
+ */
+export async function projectStream(js: JetStreamClient, projector: ReadModelProjector, fromSeq = 1, toSeq?: number, onProgress?: RebuildProgress): Promise<number> {
   let batch: StoredEvent[] = [];
   let applied = 0;
   let last = fromSeq - 1;
@@ -46,7 +50,7 @@ export async function rebuildReadModels(ds: DataSource, js: JetStreamClient, onP
   await ds.query(`CREATE TRIGGER ledger_no_update BEFORE UPDATE OR DELETE ON ${REBUILD_SCHEMA}.ledger FOR EACH ROW EXECUTE FUNCTION public.im_ledger_append_only()`);
   await ds.query(`INSERT INTO ${REBUILD_SCHEMA}.checkpoint (projection, version, last_seq) VALUES ($1, $2, 0)`, [PROJECTION, PROJECTION_VERSION]);
   const next = new ReadModelProjector(ds, REBUILD_SCHEMA);
-  let pos = await replayInto(js, next, 1, undefined, onProgress);
+  let pos = await projectStream(js, next, 1, undefined, onProgress);
 
   onProgress?.({ phase: 'swapping', seq: pos, applied: 0 });
   const qr = ds.createQueryRunner();
@@ -58,7 +62,7 @@ export async function rebuildReadModels(ds: DataSource, js: JetStreamClient, onP
     await qr.query(`LOCK TABLE ${LIVE_SCHEMA}.checkpoint IN ACCESS EXCLUSIVE MODE`);
     const live = await qr.query(`SELECT last_seq FROM ${LIVE_SCHEMA}.checkpoint WHERE projection = $1`, [PROJECTION]);
     const liveSeq = Number(live[0]?.last_seq ?? 0);
-    if (liveSeq > pos) pos = await replayInto(js, next, pos + 1, liveSeq);
+    if (liveSeq > pos) pos = await projectStream(js, next, pos + 1, liveSeq);
     await qr.query(`ALTER SCHEMA ${LIVE_SCHEMA} RENAME TO rm_old`);
     await qr.query(`ALTER SCHEMA ${REBUILD_SCHEMA} RENAME TO ${LIVE_SCHEMA}`);
     await qr.query(`DROP SCHEMA rm_old CASCADE`);
