@@ -4,7 +4,7 @@ module.exports = {
   roots: ['<rootDir>/apps', '<rootDir>/libs', '<rootDir>/test', '<rootDir>/migrations'],
   testMatch: ['**/*.spec.ts', '**/*.test.ts'],
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }] },
-  moduleNameMapper: { '^@ideamine/(.*)$': '<rootDir>/libs/$1/src' },
+  moduleNameMapper: { '^@ideamine/([^/]+)/testing$': '<rootDir>/libs/$1/src/testing', '^@ideamine/(.*)$': '<rootDir>/libs/$1/src' },
   testTimeout: 60000,
   maxWorkers: 2,
 };
