@@ -22,7 +22,7 @@ describe('read-model projection', () => {
     const runId = uuidv7();
     const cause = { id: uuidv7(), correlationId: uuidv7(), runId };
     const events = [
-      newEvent('run.requested', '_', { input: { idea: 'A plant watering reminder', targetUsers: [], constraints: [] }, budget: { tokens: 1000, usd: 1, toolMinutes: 1, wallclockMinutes: 10 }, configSet: 'default' }),
+      newEvent('run.requested', '_', { input: { idea: 'A plant watering reminder', targetUsers: [], constraints: [] }, budget: { tokens: 1000, usd: 1, toolMinutes: 1, wallclockMinutes: 10 }, configSet: 'default', phases: [] }),
       newEvent('run.started', '_', {}),
       newEvent('run.paused', '_', { reason: 'ops' }),
       newEvent('run.resumed', '_', { reason: 'ops' }),

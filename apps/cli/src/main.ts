@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { checksumCommand, dlqCommand, migrateCommand, provisionCommand, rebuildCommand, verifyLedgerCommand } from './commands/infra';
 import { CliError, simpleCommand, statusCommand, submitCommand } from './commands/runs';
+import { stateCommand } from './commands/state';
 
 const program = new Command('ideamine').description('IdeaMine operator CLI').showHelpAfterError();
 const api = (c: Command) => c.option('--api <url>', 'API base URL (IM_API_URL)').option('--key <key>', 'API key (IM_API_KEY)');
@@ -13,6 +14,8 @@ program.command('provision').description('create missing streams, KV and object 
 program.command('rebuild').description('rebuild every read model from the event stream and swap it in without downtime').action(rebuildCommand);
 program.command('verify-ledger').description('check the hash chain of the ledger; exits 1 if broken').action(verifyLedgerCommand);
 program.command('checksum').description('print a checksum of every read-model table').action(checksumCommand);
+program.command('state <runId>').description("print each decider's state of a run, folded from the event stream (NATS_URL)")
+  .option('--decider <name>', 'only this decider: planner, scheduler, gatekeeper, supervisor, dossier').action(stateCommand);
 program.command('dlq').description('list dead letters with their reasons').option('--limit <n>', 'how many', '20').action(dlqCommand);
 api(program.command('submit <idea>').description('submit an idea; prints the run id')
   .option('--target-user <u>', 'a target user group (repeatable)', collect).option('--constraint <c>', 'a constraint (repeatable)', collect).option('--wait', 'follow the run until it ends')).action(submitCommand);

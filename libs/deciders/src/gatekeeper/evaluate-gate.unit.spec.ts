@@ -1,7 +1,5 @@
-import { phaseConfig, artifactRef } from '../../../../test/fixtures/phase-config';
+import { phaseConfig } from '@ideamine/contracts/testing';
 import { chooseAutoFix, evaluateGate, evaluateGuard } from './evaluate-gate';
-import { decide } from './decide';
-import { GateState, initialGateState } from './state';
 
 const idea = { idea: 'A recipe planner that suggests meals from pantry ingredients', targetUsers: [], constraints: [] };
 const now = new Date('2026-01-01T00:00:00Z');
@@ -45,18 +43,6 @@ describe('gate', () => {
     const expired = [{ guard: 'coverage:stories', reason: 'MVP', expiresAt: '2025-12-01T00:00:00Z' }];
     expect(evaluateGate(config, merged, idea, active, now)).toMatchObject({ passed: true, waived: true });
     expect(evaluateGate(config, merged, idea, expired, now).passed).toBe(false);
-  });
-
-  it('requests an auto-fix until the last attempt, then fails for good', () => {
-    let state: GateState = { ...initialGateState('r1', 'prd'), config, idea };
-    const aggregated = (gateAttempt: number) => ({ kind: 'phase.aggregated' as const, payload: { phase: 'prd', gateAttempt, evidencePack: artifactRef('e'), taskCount: 1, usage: { tokens: 0, usd: 0, toolMinutes: 0, wallclockMs: 0 } }, merged: { stories: [1], contradictions: [] }, now });
-    let d = decide(state, aggregated(1));
-    expect(d.events.map((e) => e.type)).toEqual(['gate.evaluated', 'gate.failed', 'autofix.requested']);
-    state = d.next;
-    expect(decide(state, aggregated(1)).events).toEqual([]);
-    d = decide(state, aggregated(3));
-    expect(d.events.map((e) => e.type)).toEqual(['gate.evaluated', 'gate.failed']);
-    expect((d.events[1].payload as { final: boolean }).final).toBe(true);
   });
 
   it('picks the auto-fix strategy from the failing guards', () => {

@@ -11,7 +11,7 @@ export function planTasks(runId: string, config: PhaseConfig, gateAttempt: numbe
   for (let iteration = 0; iteration < iterations; iteration++) {
     for (const agent of config.agents) {
       for (let shard = 0; shard < shards; shard++) {
-        tasks.push({ taskId: taskIdOf(runId, config.phase, gateAttempt, agent, iteration, shard), agent, iteration, shard, status: 'planned' });
+        tasks.push({ taskId: taskIdOf(runId, config.phase, gateAttempt, agent, iteration, shard), agent, iteration, shard, status: 'planned', attempt: 0, claimed: false, tailSeq: 0 });
       }
     }
   }
@@ -24,15 +24,16 @@ export function planTasks(runId: string, config: PhaseConfig, gateAttempt: numbe
  * (all agents of an iteration) at a time, each round after the previous one finished.
  */
 export function dispatchable(state: PhaseRunState): TaskEntry[] {
-  const p = state.config!.parallelism;
+  const p = state.config.parallelism;
   const planned = state.tasks.filter((t) => t.status === 'planned');
-  const inFlight = state.tasks.filter((t) => t.status === 'scheduled').length;
+  // A task parked by its budget still holds its place: it runs again after an extension.
+  const inFlight = state.tasks.filter((t) => t.status === 'scheduled' || t.status === 'parked').length;
   if (planned.length === 0) return [];
   if (p === 'parallel') return planned;
   if (p === 'sequential') return inFlight === 0 ? planned.slice(0, 1) : [];
   if (p === 'iterative') {
     // A failed (quarantined) task does not hold its round open.
-    const unfinished = state.tasks.filter((t) => t.status === 'planned' || t.status === 'scheduled');
+    const unfinished = state.tasks.filter((t) => t.status === 'planned' || t.status === 'scheduled' || t.status === 'parked');
     const round = Math.min(...unfinished.map((t) => t.iteration));
     return inFlight === 0 ? planned.filter((t) => t.iteration === round) : [];
   }
