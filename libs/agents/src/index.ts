@@ -1,9 +1,15 @@
 export * from './sdk';
 export * from './errors';
 export * from './registry';
+export * from './llm/provider';
 export * from './llm/llm-client';
+export * from './llm/budget-ledger';
+export * from './llm/prompts';
+export * from './llm/pricing';
+export * from './llm/provider-errors';
 export * from './llm/offline-provider';
-export * from './llm/http-providers';
+export * from './llm/anthropic-provider';
+export * from './llm/openai-compatible-provider';
 export * from './llm/provider-from-env';
 export * from './offline/analysis';
 export { OFFLINE_AGENTS } from './offline';

@@ -3,16 +3,13 @@ import {
   AgentName, ArtifactRef, Budget, Id, IdeaInput, IsoTime, PhaseConfig, PhaseName, Sha256, Usage,
 } from '../common';
 import type { AggregateKind } from '../subjects';
+import { ErrorClass } from '../error-class';
 
 const O = <T extends Parameters<typeof Type.Object>[0]>(props: T) => Type.Object(props, { additionalProperties: false });
 const Phase = { phase: PhaseName };
 const TaskRef = { taskId: Id, phase: PhaseName, agent: AgentName, attempt: Type.Integer({ minimum: 1 }) };
 const BudgetDimension = Type.Union([
   Type.Literal('tokens'), Type.Literal('usd'), Type.Literal('toolMinutes'), Type.Literal('wallclockMinutes'),
-]);
-const ErrorClass = Type.Union([
-  Type.Literal('transient'), Type.Literal('rate-limit'), Type.Literal('timeout'), Type.Literal('invalid-output'),
-  Type.Literal('budget'), Type.Literal('fatal'), Type.Literal('cancelled'),
 ]);
 const GuardResult = O({
   type: Type.String(), passed: Type.Boolean(), score: Type.Number({ minimum: 0, maximum: 1 }), detail: Type.String(),
