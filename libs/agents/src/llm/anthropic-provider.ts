@@ -27,14 +27,16 @@ export class AnthropicProvider implements LlmProvider {
   readonly name = 'anthropic';
   readonly model: string;
   readonly pricing: Pricing;
+  readonly timeoutMs: number;
   private readonly client: Anthropic;
   private readonly stream: boolean;
 
   constructor(opts: AnthropicProviderOptions) {
     this.model = opts.model;
     this.pricing = opts.pricing;
+    this.timeoutMs = opts.timeoutMs ?? 120_000;
     this.stream = opts.stream ?? true;
-    this.client = new Anthropic({ apiKey: opts.apiKey, baseURL: opts.baseURL, timeout: opts.timeoutMs ?? 120_000, maxRetries: opts.maxRetries ?? 0 });
+    this.client = new Anthropic({ apiKey: opts.apiKey, baseURL: opts.baseURL, timeout: this.timeoutMs, maxRetries: opts.maxRetries ?? 0 });
   }
 
   async complete(req: ProviderRequest): Promise<ProviderResult> {

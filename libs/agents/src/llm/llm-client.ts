@@ -89,7 +89,7 @@ export interface LlmClientOptions {
   progressIntervalMs?: number;
   /** Every finished call, paid, replayed or failed. */
   onCall?: (record: LlmCallRecord) => void;
-  /** Per-call timeout when the request sets none (default 120 s). */
+  /** Per-call timeout when the request sets none (default: the provider's, else 120 s). */
   timeoutMs?: number;
   /** Cancels every call in flight and refuses new ones (task cancelled, lease lost). */
   signal?: AbortSignal;
@@ -197,7 +197,7 @@ export class LlmClient {
     let streamedChars = 0;
     let lastProgress = -Infinity;
     const interval = this.options.progressIntervalMs ?? 1000;
-    const timeoutMs = req.timeoutMs ?? this.options.timeoutMs ?? 120_000;
+    const timeoutMs = req.timeoutMs ?? this.options.timeoutMs ?? this.provider.timeoutMs ?? 120_000;
     const deadline = this.deadlineSignal(timeoutMs);
     try {
       const result = await this.provider.complete({

@@ -39,6 +39,7 @@ export class OpenAiCompatibleProvider implements LlmProvider {
   readonly name = 'openai-compatible';
   readonly model: string;
   readonly pricing: Pricing;
+  readonly timeoutMs: number;
   private readonly client: OpenAI;
   private readonly stream: boolean;
   private readonly structured: StructuredMode;
@@ -47,10 +48,11 @@ export class OpenAiCompatibleProvider implements LlmProvider {
   constructor(opts: OpenAiCompatibleProviderOptions) {
     this.model = opts.model;
     this.pricing = opts.pricing;
+    this.timeoutMs = opts.timeoutMs ?? 300_000;
     this.stream = opts.stream ?? true;
     this.structured = opts.structured ?? 'json_schema';
     this.maxTokensParam = opts.maxTokensParam ?? 'max_tokens';
-    this.client = new OpenAI({ apiKey: opts.apiKey || 'not-needed', baseURL: opts.baseURL, timeout: opts.timeoutMs ?? 300_000, maxRetries: opts.maxRetries ?? 0 });
+    this.client = new OpenAI({ apiKey: opts.apiKey || 'not-needed', baseURL: opts.baseURL, timeout: this.timeoutMs, maxRetries: opts.maxRetries ?? 0 });
   }
 
   async complete(req: ProviderRequest): Promise<ProviderResult> {

@@ -75,6 +75,8 @@ export interface LlmProvider {
   readonly model: string;
   /** Used to estimate a call's cost before it is made; absent means the provider costs nothing. */
   readonly pricing?: Pricing;
+  /** The provider's per-call timeout; the LlmClient uses it when the call and the client set none. */
+  readonly timeoutMs?: number;
   complete(req: ProviderRequest): Promise<ProviderResult>;
 }
 

@@ -292,6 +292,14 @@ describe('OpenAI-compatible chat completions through the openai SDK', () => {
     expect((await failure(llm.complete({ prompt: 'x', maxTokens: 50 }))).errorClass).toBe('timeout');
   });
 
+  it("falls back to the provider's own timeout when the client sets none", async () => {
+    server.enqueue({ fixture: 'openai/chat.completion.json', delayMs: 1500 });
+    const llm = new LlmClient(openai({ stream: false, timeoutMs: 150 }), PLENTY);
+    const started = Date.now();
+    expect((await failure(llm.complete({ prompt: 'x', maxTokens: 50 }))).errorClass).toBe('timeout');
+    expect(Date.now() - started).toBeLessThan(1000);
+  });
+
   it('stops a call at the wall-clock deadline with a budget error', async () => {
     server.enqueue({ fixture: 'openai/chat.stream.sse', stallAfterEvents: 2 });
     const llm = new LlmClient(openai(), { ...PLENTY, wallclockMinutes: 0.004 }); // 240 ms
