@@ -1,8 +1,8 @@
 import Ajv, { ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
-import { Budget, canonicalJson, sha256Hex, Spend, Usage, ZERO_SPEND } from '@ideamine/contracts';
+import { Budget, canonicalJson, sha256Hex, Usage, ZERO_SPEND } from '@ideamine/contracts';
 import { AgentError, BudgetExceededError, classifyError, ProviderError, SchemaInvalidError, ToolError } from '../errors';
-import { BudgetLedger, BudgetReservation, LocalBudgetLedger } from './budget-ledger';
+import { BudgetLedger, LocalBudgetLedger } from './budget-ledger';
 import { defaultPromptLibrary, inlinePrompt, PromptLibrary, PromptTemplate } from './prompts';
 import { costOf, estimateTokens, LlmProvider, ProviderResult, ProviderUsage, StreamProgress, StructuredOutput } from './provider';
 
@@ -460,4 +460,3 @@ function timeout(fn: () => void, ms: number): NodeJS.Timeout | undefined {
 
 const tokensOf = (u: ProviderUsage) => u.inputTokens + u.outputTokens + (u.cacheReadTokens ?? 0) + (u.cacheWriteTokens ?? 0);
 
-export type { Spend, BudgetReservation };
