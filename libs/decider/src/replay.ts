@@ -38,6 +38,7 @@ export async function replayRun<S>(decider: AnyDecider, runId: string, log: Logg
     if (c.kind === 'adopt') {
       slot.state = fold(decider, slot.state, fact);
       slot.decisionNo = c.decisionNo;
+      slot.decisionIndex = c.index;
       continue;
     }
     const observed = fold<S>(decider, slot.state, fact);
@@ -55,6 +56,7 @@ export async function replayRun<S>(decider: AnyDecider, runId: string, log: Logg
       slot.state = fold(decider, slot.state, { event: p.envelope, seq, subject: p.subject });
     }
     slot.decisionNo = plan.decisionNo;
+    slot.decisionIndex = plan.events.length - 1;
   }
   return { slot, missing, decisions };
 }

@@ -16,10 +16,12 @@ export interface RunSlot<S = unknown> {
   lastSeq: Record<string, number>;
   /** Non-empty decisions taken for this run so far; derived event ids and the Im-Decision header carry it. */
   decisionNo: number;
+  /** Index of the last event of decision `decisionNo` folded so far (-1: none; absent: all of them). */
+  decisionIndex?: number;
 }
 
 export const newSlot = <S>(decider: AnyDecider, runId: string): RunSlot<S> => ({
-  runId, state: decider.initialState(runId) as S, pos: 0, lastSeq: {}, decisionNo: 0,
+  runId, state: decider.initialState(runId) as S, pos: 0, lastSeq: {}, decisionNo: 0, decisionIndex: -1,
 });
 
 /** How a message of the log relates to a decider. */
@@ -28,7 +30,7 @@ export type Classified =
   /** An event this decider derived and has already folded (or a late duplicate of one). */
   | { kind: 'confirmation' }
   /** Derived by another owner of the run with a decision this one did not take: fold it, the log wins. */
-  | { kind: 'adopt'; decisionNo: number }
+  | { kind: 'adopt'; decisionNo: number; index: number }
   /** An input: fold it, then decide. */
   | { kind: 'input' };
 
@@ -55,10 +57,11 @@ export function classify(decider: AnyDecider, slot: RunSlot, m: RawMessage): Cla
   const own = (decider.owns as readonly string[]).includes(parts.kind);
   if (own) slot.lastSeq[m.subject] = Math.max(slot.lastSeq[m.subject] ?? 0, m.seq);
   if (own && m.decision) {
-    const n = Number.parseInt(m.decision, 10);
-    if (Number.isInteger(n) && n <= slot.decisionNo) return { kind: 'confirmation' };
-    if (!m.type || !decider.observes.has(m.type as EventType)) return { kind: 'confirmation' };
-    return { kind: 'adopt', decisionNo: n };
+    const [n, i] = m.decision.split('.').map((x) => Number.parseInt(x, 10));
+    // Folded when it was committed (or a late copy of it): (n, i) at or before the last folded event.
+    if (n < slot.decisionNo || (n === slot.decisionNo && i <= (slot.decisionIndex ?? Number.MAX_SAFE_INTEGER))) return { kind: 'confirmation' };
+    if (!Number.isInteger(n) || !Number.isInteger(i) || !m.type || !decider.observes.has(m.type as EventType)) return { kind: 'confirmation' };
+    return { kind: 'adopt', decisionNo: n, index: i };
   }
   if (!m.type || !decider.observes.has(m.type as EventType)) return { kind: 'skip' };
   return { kind: 'input' };

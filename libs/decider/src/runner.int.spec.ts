@@ -145,12 +145,14 @@ describe('decider runner on a real nats-server', () => {
     const ra = new DeciderRunner(plannerDecider, a, options('replica-a'), a.logger);
     const rb = new DeciderRunner(plannerDecider, b, options('replica-b'), b.logger);
     await ra.start();
-    await rb.start();
     try {
+      // B joins while A is deciding a burst: half the partitions move with inputs still queued.
+      const runs = await Promise.all(Array.from({ length: 40 }, () => request(a)));
+      await rb.start();
       await until('both replicas to hold partitions', async () => ra.ownedPartitions.length > 0 && rb.ownedPartitions.length > 0 && ra.ownedPartitions.length + rb.ownedPartitions.length === 8);
       expect(ra.ownedPartitions.filter((p) => rb.ownedPartitions.includes(p))).toEqual([]);
-      const runs = await Promise.all(Array.from({ length: 12 }, () => request(a)));
       for (const r of runs) await until(`run ${r} planned`, hasPlanned(a, r));
+      for (const r of runs) expect(typesOf(await runLog(a, r))).toEqual(PLANNED);
       // Replica A dies without a word: its connection drops, its leases are not released.
       await a.nc.close();
       await until('replica B to take every partition', async () => rb.ownedPartitions.length === 8, 10_000);

@@ -225,7 +225,9 @@ export class DeciderRunner {
       seq, subject: m.subject, type: m.headers?.get(HEADERS.eventType) || undefined, decision: m.headers?.get(HEADERS.decision) || undefined, data: m.data,
     };
     const s = slot;
-    this.enqueue(parts.runId, () => this.process(s, raw));
+    // The session is the admitting one: work still queued when it ends must not run in the next.
+    const session = this.session;
+    this.enqueue(parts.runId, () => this.process(s, raw, session));
     if (this.admitted.length - this.admittedHead > (this.opts.maxInFlight ?? 2000) && this.reader) {
       await new Promise<void>((resolve) => (this.backpressure = { resolve }));
     }
@@ -261,9 +263,8 @@ export class DeciderRunner {
   // ---- deciding ---------------------------------------------------------------------------------
 
   /** Holds an input until it is applied: retried with backoff, never skipped (a poison bug stops its run, visibly). */
-  private async process(slot: RunSlot, raw: RawMessage & { data: Uint8Array }): Promise<void> {
+  private async process(slot: RunSlot, raw: RawMessage & { data: Uint8Array }, session: number): Promise<void> {
     const partition = partitionOf(slot.runId, this.opts.partitions);
-    const session = this.session;
     for (let attempt = 1; ; attempt++) {
       if (this.stopping || session !== this.session || !this.owned.has(partition) || this.slots.get(slot.runId) !== slot) return;
       try {
@@ -301,7 +302,7 @@ export class DeciderRunner {
     const fact: Fact = { event, seq: raw.seq, subject: raw.subject };
     if (c.kind === 'adopt') {
       this.log.warn({ runId: slot.runId, seq: raw.seq, type: event.type, decision: raw.decision }, 'adopting a decision another owner published');
-      this.setSlot(slot, fold(this.decider, slot.state, fact), { decisionNo: c.decisionNo, pos: raw.seq });
+      this.setSlot(slot, fold(this.decider, slot.state, fact), { decisionNo: c.decisionNo, decisionIndex: c.index, pos: raw.seq });
       return;
     }
     const observed = fold(this.decider, slot.state, fact);
@@ -329,7 +330,7 @@ export class DeciderRunner {
       else this.deferred.set(slot.runId, [...(this.deferred.get(slot.runId) ?? []), { fact, commands: plan.commands }]);
     }
     this.log.debug({ runId: slot.runId, seq: raw.seq, input: event.type, decided: plan.events.map((e) => e.envelope.type), commands: plan.commands.length }, 'decision');
-    this.setSlot(slot, state, { lastSeq, decisionNo: plan.decisionNo, pos: raw.seq });
+    this.setSlot(slot, state, { lastSeq, decisionNo: plan.decisionNo, decisionIndex: plan.events.length - 1, pos: raw.seq });
   }
 
   private setSlot(slot: RunSlot, state: unknown, patch: Partial<RunSlot>): void {

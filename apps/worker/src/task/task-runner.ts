@@ -74,7 +74,7 @@ export class TaskRunner {
     this.kvCheckpoints ??= await this.deps.nats.js.views.kv(BUCKETS.checkpoints);
     const checkpoints = this.kvCheckpoints;
     const os = await this.objectStore();
-    const llm = new LlmClient(this.deps.provider, p.budget);
+    const llm = new LlmClient(this.deps.provider, p.budget, { agent: p.agent });
     const stored: ArtifactRef[] = [];
     let lastProgress = 0;
     const beat = (progress?: number, note?: string) => {
@@ -125,7 +125,11 @@ export class TaskRunner {
       const e = classifyError(err);
       logger.warn({ errorClass: e.errorClass, err: e.message }, 'task failed');
       const budgetExceeded = e instanceof BudgetExceededError ? { dimension: e.dimension, limit: e.limit, used: e.used } : undefined;
-      await append([newEvent('task.failed', p.taskId, { ...ref, errorClass: e.errorClass, retryable: e.retryable, message: e.message.slice(0, 4000), ...(budgetExceeded ? { budgetExceeded } : {}) })]);
+      const retryAfterMs = (e as { retryAfterMs?: number }).retryAfterMs;
+      await append([newEvent('task.failed', p.taskId, {
+        ...ref, errorClass: e.errorClass, retryable: e.retryable, message: e.message.slice(0, 4000),
+        ...(budgetExceeded ? { budgetExceeded } : {}), ...(retryAfterMs !== undefined ? { retryAfterMs: Math.round(retryAfterMs) } : {}),
+      })]);
     } finally {
       clearInterval(timer);
     }

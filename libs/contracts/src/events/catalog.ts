@@ -4,16 +4,13 @@ import {
 } from '../common';
 import { COMMAND_CATALOG, LogCommandName } from '../commands/catalog';
 import type { AggregateKind } from '../subjects';
+import { ErrorClass } from '../error-class';
 
 const O = <T extends Parameters<typeof Type.Object>[0]>(props: T) => Type.Object(props, { additionalProperties: false });
 const Phase = { phase: PhaseName };
 const TaskRef = { taskId: Id, phase: PhaseName, agent: AgentName, attempt: Type.Integer({ minimum: 1 }) };
 const BudgetDimension = Type.Union([
   Type.Literal('tokens'), Type.Literal('usd'), Type.Literal('toolMinutes'), Type.Literal('wallclockMinutes'),
-]);
-const ErrorClass = Type.Union([
-  Type.Literal('transient'), Type.Literal('rate-limit'), Type.Literal('timeout'), Type.Literal('invalid-output'),
-  Type.Literal('budget'), Type.Literal('fatal'), Type.Literal('cancelled'),
 ]);
 /** What a durable timer does when it fires; observers act on it (the scheduler re-dispatches a retry). */
 const TimerAction = Type.Union([
@@ -97,6 +94,8 @@ export const EVENT_CATALOG = {
     aggregate: 'task',
     payload: O({
       ...TaskRef, errorClass: ErrorClass, retryable: Type.Boolean(), message: Type.String({ maxLength: 4000 }),
+      /** The provider asked us to wait this long before trying again (Retry-After of a 429). */
+      retryAfterMs: Type.Optional(Type.Integer({ minimum: 0 })),
       budgetExceeded: Type.Optional(O({ dimension: BudgetDimension, limit: Type.Number(), used: Type.Number() })),
     }),
   },

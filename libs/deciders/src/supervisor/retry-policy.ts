@@ -7,9 +7,11 @@ export interface RetryRule {
 /** Retry policy by error class; classes without a rule are never retried (fatal, budget, cancelled). */
 export const RETRY_POLICY: Record<string, RetryRule> = {
   transient: { maxAttempts: 5, baseDelayMs: 1000, maxDelayMs: 60_000 },
-  'rate-limit': { maxAttempts: 8, baseDelayMs: 5000, maxDelayMs: 300_000 },
+  rate_limit: { maxAttempts: 8, baseDelayMs: 5000, maxDelayMs: 300_000 },
   timeout: { maxAttempts: 3, baseDelayMs: 2000, maxDelayMs: 60_000 },
-  'invalid-output': { maxAttempts: 3, baseDelayMs: 500, maxDelayMs: 10_000 },
+  schema_invalid: { maxAttempts: 3, baseDelayMs: 500, maxDelayMs: 10_000 },
+  tool: { maxAttempts: 3, baseDelayMs: 1000, maxDelayMs: 30_000 },
+  hallucination: { maxAttempts: 2, baseDelayMs: 500, maxDelayMs: 10_000 },
 };
 
 export type RetryDecision = { retry: true; nextAttempt: number; delayMs: number } | { retry: false; reason: string };

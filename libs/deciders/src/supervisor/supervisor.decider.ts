@@ -64,7 +64,8 @@ export const supervisorDecider: Decider<SupervisorState> = {
     if (!d.retry) return { events: [newEvent('task.quarantined', p.taskId, { ...ref, reason: `${d.reason}: ${p.message}`.slice(0, 2000) })] };
     const timerId = retryTimerId(p.taskId, d.nextAttempt);
     if (state.timers[timerId]) return ignore(`retry ${timerId} already scheduled`);
-    const dueAt = new Date(Date.parse(e.occurredAt) + d.delayMs).toISOString();
+    // A provider's Retry-After is a floor: retrying sooner only earns another 429.
+    const dueAt = new Date(Date.parse(e.occurredAt) + Math.max(d.delayMs, p.retryAfterMs ?? 0)).toISOString();
     return {
       events: [
         newEvent('task.retry_scheduled', p.taskId, { ...ref, nextAttempt: d.nextAttempt, dueAt, errorClass: p.errorClass }),
