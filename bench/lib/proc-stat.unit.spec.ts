@@ -1,3 +1,4 @@
+import { existsSync, readFileSync } from 'node:fs';
 import { cpuDelta, parseProcStat, treeTicks, type CpuSnapshot, type ProcStat } from './proc-stat';
 
 // Field layout of proc(5): pid (comm) state ppid pgrp session tty tpgid flags minflt cminflt majflt
@@ -17,9 +18,8 @@ describe('parseProcStat', () => {
   });
 
   it('parses a real line of this process', () => {
-    const fs = jest.requireActual<typeof import('node:fs')>('node:fs');
-    if (!fs.existsSync('/proc/self/stat')) return; // not Linux
-    const s = parseProcStat(fs.readFileSync(`/proc/${process.pid}/stat`, 'utf8'));
+    if (!existsSync('/proc/self/stat')) return; // not Linux
+    const s = parseProcStat(readFileSync(`/proc/${process.pid}/stat`, 'utf8'));
     expect(s.pid).toBe(process.pid);
     expect(s.ppid).toBe(process.ppid);
     expect(s.utime + s.stime).toBeGreaterThan(0);
