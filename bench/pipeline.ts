@@ -25,7 +25,7 @@ const HELP = `npm run bench:pipeline -- [options]
   --runs N                runs of scenario (c) (default 200)
   --run-shards N          shards per run in scenario (c) (default 4)
   --low-samples N         pipeline low-load samples, one task at a time (default 100)
-  --raw-low-samples N     raw low-load samples (default 200)
+  --raw-low-samples N     raw low-load samples (default 1000, at least 200: a raw round trip costs ~1 ms of CPU, ticks are 10 ms)
   --window N              submits outstanding at once in a burst (default 256)
   --worker-concurrency N  IM_WORKER_CONCURRENCY for the pipeline's worker (default 8)
   --timeout S             per-scenario deadline in seconds (default: scaled with the scenario's size)
@@ -51,7 +51,7 @@ const opts = {
   runs: num('runs', 200),
   runShards: num('run-shards', 4),
   lowSamples: num('low-samples', 100),
-  rawLowSamples: num('raw-low-samples', 200),
+  rawLowSamples: Math.max(200, num('raw-low-samples', 1000)),
   window: Math.max(1, num('window', 256)),
   workerConcurrency: num('worker-concurrency', 8),
   timeoutS: args.timeout as number | undefined,
