@@ -234,7 +234,9 @@ export async function runScenario(spec: ScenarioSpec, m: Measurement): Promise<S
       if (inflight.size >= spec.window) await Promise.race(inflight);
       if (performance.now() > deadline) break;
     }
-    await Promise.race([Promise.all(inflight), sleep(Math.max(0, deadline - performance.now()))]);
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([Promise.all(inflight), new Promise((r) => (timer = setTimeout(r, Math.max(0, deadline - performance.now()))))]);
+    clearTimeout(timer);
     const outcome = await waitFor(() => completed.size >= spec.jobs);
     if (outcome !== 'ok') {
       failKind = outcome;
