@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
-import type { KV } from 'nats';
+import type { JetStreamManager, KV } from 'nats';
+import { BUCKETS } from '@ideamine/contracts';
+import { listKvKeys } from '@ideamine/jetstream';
 import type { Logger } from '@ideamine/telemetry';
 
 export interface LeaseOptions {
@@ -51,7 +53,7 @@ export class PartitionLeases {
   private stopped = false;
   private readonly me: string;
 
-  constructor(private readonly kv: KV, private readonly opts: LeaseOptions) {
+  constructor(private readonly kv: KV, private readonly jsm: JetStreamManager, private readonly opts: LeaseOptions) {
     this.me = keySafe(opts.instance);
   }
 
@@ -81,9 +83,13 @@ export class PartitionLeases {
   }
 
   private async members(): Promise<string[]> {
-    const out: string[] = [];
     const prefix = `member.${this.opts.service}.`;
-    for await (const k of await this.kv.keys(`${prefix}*`)) out.push(k.slice(prefix.length));
+    // Expired members have no message left; deleted ones (a clean shutdown) leave a DEL marker.
+    const out: string[] = [];
+    for (const k of await listKvKeys(this.jsm, BUCKETS.leases, `${prefix}*`)) {
+      const e = await this.kv.get(k);
+      if (e?.operation === 'PUT') out.push(k.slice(prefix.length));
+    }
     if (!out.includes(this.me)) out.push(this.me);
     return out.sort();
   }

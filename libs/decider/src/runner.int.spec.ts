@@ -31,7 +31,7 @@ const conns: NatsConnection[] = [];
 async function resources(): Promise<NatsResources> {
   const nc = await connect({ servers: server.url });
   conns.push(nc);
-  return { nc, js: nc.jetstream(), jsm: await nc.jetstreamManager(), logger: createLogger('spec', 'silent') };
+  return { nc, js: nc.jetstream(), jsm: await nc.jetstreamManager(), logger: createLogger('spec', process.env.SPEC_LOG_LEVEL ?? 'silent') };
 }
 
 const options = (instance: string): DeciderRunnerOptions => ({

@@ -96,9 +96,9 @@ export class DeciderRunner {
     const bucketTtl = (await leasesKv.status()).ttl;
     const ttlMs = bucketTtl > 0 ? bucketTtl : this.opts.leaseTtlMs;
     if (ttlMs !== this.opts.leaseTtlMs) this.log.warn({ bucketTtl: ttlMs, configured: this.opts.leaseTtlMs }, `${BUCKETS.leases} expires entries after ${ttlMs} ms; leases follow the bucket`);
-    this.store = new SnapshotStore(stateKv, this.decider.service);
+    this.store = new SnapshotStore(stateKv, this.nats.jsm, this.decider.service);
     this.io = new CachedArtifacts(async () => (this.os ??= await js.views.os(BUCKETS.artifacts)));
-    this.leases = new PartitionLeases(leasesKv, {
+    this.leases = new PartitionLeases(leasesKv, this.nats.jsm, {
       service: this.decider.service, instance: this.opts.instance, partitions: this.opts.partitions, ttlMs, logger: this.log,
       onChange: (owned) => this.reconfigure(owned),
     });
@@ -424,9 +424,10 @@ export class DeciderRunner {
         return s ? [{ version, slot: { ...s, lastSeq: { ...s.lastSeq } } }] : [];
       });
       try {
-        await this.store!.save(p, pos, captured.map((c) => c.slot));
+        await this.store!.save(p, pos, captured.map((c) => c.slot), () => this.leases?.holds(p) ?? false);
         this.partitionPos.set(p, pos);
         this.savedPos.set(p, pos);
+        this.log.debug({ partition: p, pos, runs: captured.length }, 'snapshot written');
         for (const c of captured) if (this.dirty.get(c.slot.runId) === c.version) this.dirty.delete(c.slot.runId);
       } catch (err) {
         if (err instanceof SnapshotFencedError) {

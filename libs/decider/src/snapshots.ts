@@ -1,4 +1,6 @@
-import type { KV } from 'nats';
+import type { JetStreamManager, KV } from 'nats';
+import { BUCKETS } from '@ideamine/contracts';
+import { listKvKeys } from '@ideamine/jetstream';
 import type { RunSlot } from './run-slot';
 
 /** Written under a name another replica now writes too: this one no longer owns the partition. */
@@ -24,7 +26,7 @@ const SNAPSHOT_VERSION = 1;
 export class SnapshotStore {
   private readonly revisions = new Map<string, number>();
 
-  constructor(private readonly kv: KV, private readonly service: string) {}
+  constructor(private readonly kv: KV, private readonly jsm: JetStreamManager, private readonly service: string, private readonly bucket: string = BUCKETS.deciderState) {}
 
   private runKey = (p: number, runId: string) => `${this.service}.${p}.${runId}`;
   private posKey = (p: number) => `${this.service}.${p}._pos`;
@@ -39,8 +41,7 @@ export class SnapshotStore {
     const { pos, version } = JSON.parse(Buffer.from(posEntry.value).toString('utf8')) as { pos: number; version: number };
     if (version !== SNAPSHOT_VERSION) return { pos: 0, slots: [] };
     const slots: RunSlot[] = [];
-    const prefix = `${this.service}.${p}.`;
-    for await (const key of await this.kv.keys(`${prefix}*`)) {
+    for (const key of await listKvKeys(this.jsm, this.bucket, `${this.service}.${p}.*`)) {
       if (key === this.posKey(p)) continue;
       const e = await this.kv.get(key);
       if (!e || e.operation !== 'PUT') continue;
@@ -50,25 +51,38 @@ export class SnapshotStore {
     return { pos, slots };
   }
 
-  /** Writes the given runs, then the partition's position. Throws SnapshotFencedError when another owner wrote since. */
-  async save(p: number, pos: number, slots: RunSlot[]): Promise<void> {
-    await Promise.all(slots.map((s) => this.write(this.runKey(p, s.runId), JSON.stringify(s))));
-    await this.write(this.posKey(p), JSON.stringify({ pos, version: SNAPSHOT_VERSION, at: new Date().toISOString() }));
+  /**
+   * Writes the given runs, then the partition's position (only if every run was written). `stillOwner`
+   * is asked when a key moved under us: a previous owner's last write can land after we loaded the
+   * key, and while we hold the lease our state is the newer one, so it is overwritten once; a key that
+   * moves again at once means someone writes it now, and SnapshotFencedError says so.
+   */
+  async save(p: number, pos: number, slots: RunSlot[], stillOwner: () => boolean = () => true): Promise<void> {
+    // All settled before anything else: a write left in flight would move a key under the next load.
+    const results = await Promise.allSettled(slots.map((s) => this.write(this.runKey(p, s.runId), JSON.stringify(s), stillOwner)));
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+    await this.write(this.posKey(p), JSON.stringify({ pos, version: SNAPSHOT_VERSION, at: new Date().toISOString() }), stillOwner);
   }
 
-  private async write(key: string, value: string): Promise<void> {
+  private async write(key: string, value: string, stillOwner: () => boolean): Promise<void> {
     const known = this.revisions.get(key);
     try {
       const rev = known ? await this.kv.update(key, value, known) : await this.kv.create(key, value);
       this.revisions.set(key, rev);
     } catch (err) {
-      // A key deleted from outside (the bucket emptied by an operator) is simply written again.
       const e = await this.kv.get(key).catch(() => null);
+      // A key deleted from outside (the bucket emptied by an operator) is simply written again.
       if (!e || e.operation !== 'PUT') {
         this.revisions.set(key, await this.kv.put(key, value));
         return;
       }
-      throw new SnapshotFencedError(`${key}: ${(err as Error).message}`);
+      if (!stillOwner()) throw new SnapshotFencedError(`${key}: ${(err as Error).message}`);
+      try {
+        this.revisions.set(key, await this.kv.update(key, value, e.revision));
+      } catch (again) {
+        throw new SnapshotFencedError(`${key} moved twice while this replica held its partition: ${(again as Error).message}`);
+      }
     }
   }
 
