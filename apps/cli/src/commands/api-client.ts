@@ -87,15 +87,23 @@ export interface Envelope {
 /**
  * Follows a run's server-sent events (the API reads them from JetStream). EventSource reconnects
  * by itself and resumes after the last event id, so a dropped connection loses nothing. Resolves
- * with what `onEvent` returns once it returns something other than undefined.
+ * with what `onEvent` returns (or passes to `settle`) once that is something other than undefined.
  */
-export function followRun<T>(opts: ApiOptions, runId: string, onEvent: (e: Envelope, seq: number) => T | undefined): Promise<T> {
+export function followRun<T>(opts: ApiOptions, runId: string, onEvent: (e: Envelope, seq: number, settle: (v: T) => void) => T | undefined): Promise<T> {
   const { base, key } = endpoint(opts);
   return new Promise<T>((resolve, reject) => {
     const es = new EventSource(`${base}/v1/runs/${runId}/stream`, {
       fetch: (input, init) => fetch(input, { ...init, headers: { ...(init?.headers ?? {}), authorization: `Bearer ${key}` } }),
     });
     let opened = false;
+    let settled = false;
+    const settle = (v: T) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(fail);
+      es.close();
+      resolve(v);
+    };
     const fail = setTimeout(() => {
       if (opened) return;
       es.close();
@@ -111,12 +119,8 @@ export function followRun<T>(opts: ApiOptions, runId: string, onEvent: (e: Envel
       } catch {
         return; // not an envelope; nothing to follow
       }
-      const out = onEvent(env, Number(m.lastEventId));
-      if (out !== undefined) {
-        clearTimeout(fail);
-        es.close();
-        resolve(out);
-      }
+      const out = onEvent(env, Number(m.lastEventId), settle);
+      if (out !== undefined) settle(out);
     };
     es.onerror = (err: any) => {
       // A refused request (401, 404...) is final; a dropped connection is retried by EventSource.
@@ -130,14 +134,19 @@ export function followRun<T>(opts: ApiOptions, runId: string, onEvent: (e: Envel
 
 export type Outcome = 'completed' | 'failed' | 'cancelled' | 'paused' | 'blocked';
 
-/** The events that end a wait, and the outcome each means. */
-export function outcomeOf(e: Envelope): { outcome: Outcome; reason: string } | undefined {
+/** Events after which a run never changes again, and the outcome each means. */
+export function finalOutcomeOf(e: Envelope): { outcome: Outcome; reason: string } | undefined {
   switch (e.type) {
     case 'run.completed': return { outcome: 'completed', reason: '' };
     case 'run.failed': return { outcome: 'failed', reason: e.payload?.reason ?? '' };
     case 'run.cancelled': return { outcome: 'cancelled', reason: e.payload?.reason ?? '' };
-    case 'run.paused': return { outcome: 'paused', reason: e.payload?.reason ?? '' };
-    case 'phase.blocked': return { outcome: 'blocked', reason: `${e.payload?.phase}: ${e.payload?.reason ?? ''}` };
     default: return undefined;
   }
+}
+
+/** Events that stop a run until a person acts; a wait ends on them only if the run is still stopped. */
+export function haltOf(e: Envelope): { outcome: Outcome; reason: string } | undefined {
+  if (e.type === 'run.paused') return { outcome: 'paused', reason: e.payload?.reason ?? '' };
+  if (e.type === 'phase.blocked') return { outcome: 'blocked', reason: `${e.payload?.phase}: ${e.payload?.reason ?? ''}` };
+  return undefined;
 }

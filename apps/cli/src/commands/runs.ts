@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { spawn } from 'node:child_process';
 import { MultiBar, Presets, SingleBar } from 'cli-progress';
-import { ApiOptions, call, CliError, download, Envelope, EXIT, followRun, Outcome, outcomeOf } from './api-client';
+import { ApiOptions, call, CliError, download, Envelope, EXIT, finalOutcomeOf, followRun, haltOf, Outcome } from './api-client';
 
 export { CliError } from './api-client';
 
@@ -56,8 +56,21 @@ export async function watchRun(runId: string, opts: ApiOptions, mode: 'bars' | '
     if (!b && multi) bars.set(phase, (b = multi.create(1, 0, { phase: phase.padEnd(12), status: 'started' })));
     return b;
   };
+  // The stream replays the run from its start: a pause that was later resumed must not end the
+  // wait. So a pause or block ends it only once the run's current status confirms it (the read
+  // model lags the stream by a moment, hence a few tries).
+  let check: ReturnType<typeof setTimeout> | undefined;
+  const confirmHalt = (halt: { outcome: Outcome; reason: string }, settle: (v: { outcome: Outcome; reason: string }) => void, tries = 0) => {
+    clearTimeout(check);
+    check = setTimeout(() => {
+      call(opts, 'GET', `/v1/runs/${encodeURIComponent(runId)}`).then((run) => {
+        if (run.status === halt.outcome) settle({ outcome: halt.outcome, reason: run.reason ?? halt.reason });
+        else if (!['completed', 'failed', 'cancelled', 'running'].includes(run.status) || tries < 10) confirmHalt(halt, settle, tries + 1);
+      }, () => tries < 10 && confirmHalt(halt, settle, tries + 1));
+    }, 400);
+  };
   try {
-    return await followRun(opts, runId, (e: Envelope) => {
+    return await followRun(opts, runId, (e: Envelope, _seq, settle) => {
       const p = e.payload ?? {};
       if (e.type === 'phase.started') bar(p.phase);
       if (e.type === 'phase.progress') {
@@ -71,9 +84,13 @@ export async function watchRun(runId: string, opts: ApiOptions, mode: 'bars' | '
         b?.update(b.getTotal(), { status: `done, gate ${p.score}` });
       }
       if (e.type === 'phase.failed' || e.type === 'phase.blocked') bar(p.phase)?.update({ status: `${e.type.split('.')[1]}: ${String(p.reason ?? '').slice(0, 60)}` });
-      return outcomeOf(e);
+      const halt = haltOf(e);
+      if (halt) confirmHalt(halt, settle);
+      else if (e.type === 'run.resumed' || e.type === 'phase.started') clearTimeout(check);
+      return finalOutcomeOf(e);
     });
   } finally {
+    clearTimeout(check);
     multi?.stop();
   }
 }
