@@ -2,7 +2,7 @@ import { render } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, Envelope, session, subscribe } from './api';
 import { RunView } from './run-view';
-import { ErrorNote, go, Status, usd, useAction, when } from './ui';
+import { ErrorNote, go, Status, usd, useAction, useThrottledTick, when } from './ui';
 
 /** Hash routes (#/runs, #/runs/<id>, #/inbox, #/dead-letters, #/submit): no server routing needed. */
 function useRoute(): string[] {
@@ -45,7 +45,7 @@ function RunList() {
   const [cursors, setCursors] = useState<string[]>([]);
   const [page, setPage] = useState<{ runs: any[]; nextCursor: string | null } | null>(null);
   const [error, setError] = useState<unknown>(null);
-  const [tick, setTick] = useState(0);
+  const [tick, bump] = useThrottledTick(1000);
   const cursor = cursors[cursors.length - 1];
   useEffect(() => {
     const qs = new URLSearchParams({ limit: '20' });
@@ -56,15 +56,8 @@ function RunList() {
     if (cursor) qs.set('cursor', cursor);
     api.get(`/v1/runs?${qs}`).then((p) => (setPage(p), setError(null)), setError);
   }, [filters, cursor, tick]);
-  // Live: any event anywhere refreshes the list (debounced).
-  useEffect(() => {
-    let t: ReturnType<typeof setTimeout> | undefined;
-    const stop = subscribe('/v1/stream', () => {
-      clearTimeout(t);
-      t = setTimeout(() => setTick((n) => n + 1), 500);
-    });
-    return () => (stop(), clearTimeout(t));
-  }, []);
+  // Live: events anywhere refresh the list, at most once a second.
+  useEffect(() => subscribe('/v1/stream', bump), []);
   const set = (k: keyof typeof filters) => (e: Event) => {
     setCursors([]);
     setFilters({ ...filters, [k]: (e.target as HTMLInputElement).value });

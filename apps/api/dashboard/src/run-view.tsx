@@ -1,6 +1,6 @@
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { api, Envelope, saveAs, subscribe } from './api';
-import { ErrorNote, Status, usd, useAction, when } from './ui';
+import { ErrorNote, Status, usd, useAction, useThrottledTick, when } from './ui';
 
 const TABS = ['overview', 'timeline', 'tasks', 'costs', 'gates', 'kmap', 'dossier', 'events'] as const;
 const TAB_TITLES: Record<string, string> = { overview: 'DAG', timeline: 'Timeline', tasks: 'Tasks', costs: 'Costs', gates: 'Gates & waivers', kmap: 'Knowledge map', dossier: 'Dossier', events: 'Events' };
@@ -11,20 +11,18 @@ export function RunView({ runId, tab, sub }: { runId: string; tab: string; sub?:
   const [error, setError] = useState<unknown>(null);
   const [events, setEvents] = useState<Envelope[]>([]);
   const [live, setLive] = useState(false);
-  const [tick, setTick] = useState(0);
+  const [tick, bump] = useThrottledTick(300);
   useEffect(() => {
     api.get(`/v1/runs/${runId}`).then((r) => (setRun(r), setError(null)), setError);
   }, [runId, tick]);
   useEffect(() => {
     setEvents([]);
-    let t: ReturnType<typeof setTimeout> | undefined;
     const stop = subscribe(`/v1/runs/${runId}/stream`, (e) => {
       setEvents((xs) => (xs.length > 5000 ? [...xs.slice(-4000), e] : [...xs, e]));
-      clearTimeout(t);
-      // The read model lags the stream by a moment; refetch shortly after the burst.
-      t = setTimeout(() => setTick((n) => n + 1), 250);
+      // The read models lag the stream by a moment: refetch them at most every 300 ms.
+      bump();
     }, setLive);
-    return () => (stop(), clearTimeout(t));
+    return stop;
   }, [runId]);
   if (!run) return <section><ErrorNote error={error} />{!error && <p>Loading run {runId}…</p>}</section>;
   return (
@@ -35,7 +33,7 @@ export function RunView({ runId, tab, sub }: { runId: string; tab: string; sub?:
         {' · '}<span class={live ? 'live on' : 'live'} title="server-sent events">{live ? 'live' : 'reconnecting…'}</span>
         {run.reason && <> · <span class="reason">{run.reason}</span></>}
       </p>
-      <RunActions run={run} onDone={() => setTick((n) => n + 1)} />
+      <RunActions run={run} onDone={bump} />
       <nav class="tabs">{TABS.map((t) => <a href={`#/runs/${runId}/${t}`} class={t === tab ? 'on' : ''}>{TAB_TITLES[t]}</a>)}</nav>
       {tab === 'overview' && <Dag run={run} />}
       {tab === 'timeline' && <Timeline run={run} events={events} />}

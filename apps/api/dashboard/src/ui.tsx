@@ -1,4 +1,4 @@
-import { useCallback, useState } from 'preact/hooks';
+import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import type { ApiFailure } from './api';
 
 export const go = (path: string) => {
@@ -36,3 +36,25 @@ export function useAction() {
   return { error, busy, run };
 }
 
+
+/**
+ * A refresh counter that events bump at most once per `ms` (first bump at once, the last one of a
+ * burst never lost). Throttled, not debounced: a debounce would hold every update back until a
+ * busy run paused for breath, so nothing would move on screen while the run is busiest.
+ */
+export function useThrottledTick(ms: number): [number, () => void] {
+  const [tick, setTick] = useState(0);
+  const last = useRef(0);
+  const timer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+  useEffect(() => () => clearTimeout(timer.current), []);
+  const bump = useCallback(() => {
+    if (timer.current) return;
+    const wait = Math.max(0, last.current + ms - Date.now());
+    timer.current = setTimeout(() => {
+      timer.current = undefined;
+      last.current = Date.now();
+      setTick((n) => n + 1);
+    }, wait);
+  }, [ms]);
+  return [tick, bump];
+}
