@@ -51,7 +51,8 @@ async function main() {
   try {
     stack = await startLocalStack({ baseDir: dataDir });
   } catch (err) {
-    if (err instanceof MissingBinaryError) die(err.message);
+    // Typed dev-stack errors (missing binary, data dir access, a server that would not start) say what to do.
+    if (err instanceof MissingBinaryError || typeof (err as { code?: unknown }).code === 'string') die((err as Error).message);
     throw err;
   }
   console.log(`NATS ${stack.natsUrl}   Postgres ${stack.databaseUrl.replace(/\/\/[^@]*@/, '//')}`);
