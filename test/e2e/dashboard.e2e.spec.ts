@@ -143,7 +143,10 @@ describe('dashboard in headless Chromium', () => {
 
   it('opens the dossier and downloads its PDF', async () => {
     await page.click('nav.tabs a:has-text("Dossier")');
-    await page.waitForSelector('.dossier-title', { timeout: 30_000 });
+    await page.waitForSelector('.dossier-title', { timeout: 60_000 }).catch(async (err) => {
+      await shot('07-dossier-missing');
+      throw err;
+    });
     expect(await page.textContent('.dossier .meta')).toMatch(/Release dossier \d+\.\d+\.\d+/);
     await shot('07-dossier');
     const [download] = await Promise.all([page.waitForEvent('download'), page.click('button:has-text("Download PDF")')]);

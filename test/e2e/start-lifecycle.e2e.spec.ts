@@ -24,7 +24,7 @@ describe('npm start lifecycle', () => {
       chmodSync(data, 0o755); // as root, Postgres runs as "postgres", which must enter it
       const port = await freePort();
       let out = '';
-      const env = { ...process.env, PORT: String(port), IM_API_KEYS: 'lifecycle-key', IM_DEMO_DATA_DIR: data, LOG_LEVEL: 'warn' };
+      const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), IM_API_KEYS: 'lifecycle-key', IM_DEMO_DATA_DIR: data, LOG_LEVEL: 'warn' };
       delete env.NATS_URL;
       delete env.DATABASE_URL;
       const npm: ChildProcess = spawn('npm', ['start'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
