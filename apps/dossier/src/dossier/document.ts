@@ -41,7 +41,8 @@ const MAX_DEPTH = 3;
 
 export const humanize = (key: string) => {
   const s = key.replace(/([a-z0-9])([A-Z])/g, '$1 $2').replace(/[_-]+/g, ' ').trim();
-  return s.charAt(0).toUpperCase() + s.slice(1).toLowerCase().replace(/\b(api|url|id|ui|ux|ci|sbom|rtm|nfr|prd|qa|gtm|p95|wcag)\b/g, (w) => w.toUpperCase());
+  const words = s.toLowerCase().replace(/\b(api|url|id|ui|ux|ci|sbom|rtm|nfr|prd|qa|gtm|p95|wcag)\b/g, (w) => w.toUpperCase());
+  return words.charAt(0).toUpperCase() + words.slice(1);
 };
 
 const cut = (s: string, n = MAX_CELL) => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
