@@ -34,7 +34,8 @@ export interface LoadedFont {
   has(codePoint: number): boolean;
 }
 
-const ROOTS = () => [process.env.IM_DOSSIER_FONT_DIR, '/usr/share/fonts/truetype', '/usr/share/fonts/TTF', '/usr/local/share/fonts'].filter((x): x is string => !!x);
+/** IM_DOSSIER_FONT_DIR, when set, is the only place looked in (an explicit choice is not second-guessed). */
+const ROOTS = () => (process.env.IM_DOSSIER_FONT_DIR ? [process.env.IM_DOSSIER_FONT_DIR] : ['/usr/share/fonts/truetype', '/usr/share/fonts/TTF', '/usr/local/share/fonts']);
 
 let cache: Map<FontRole, LoadedFont> | undefined;
 

@@ -3,7 +3,7 @@ import MarkdownIt from 'markdown-it';
 type Token = ReturnType<typeof md.parse>[number];
 import type { Dossier } from './compile-dossier';
 import { Block, buildDocument, DossierDocument } from './document';
-import { FontRole, loadFonts, LoadedFont } from './fonts';
+import { DossierFontsMissingError, FontRole, loadFonts, LoadedFont } from './fonts';
 
 type Doc = PDFKit.PDFDocument;
 type Style = 'regular' | 'bold' | 'mono';
@@ -360,19 +360,40 @@ function render(d: Dossier, fonts: FontSet, known?: Map<string, number>): Promis
 }
 
 /**
+ * The embedded Unicode fonts, or, when a machine lacks them, pdfkit's built-in PDF fonts (Latin-1
+ * only: other scripts print as gaps) with a warning, so a missing package costs glyphs, not the
+ * dossier. `npm run setup` installs the packages; the error names them.
+ */
+function fontSet(): FontSet {
+  try {
+    return new FontSet(loadFonts());
+  } catch (err) {
+    if (!(err instanceof DossierFontsMissingError)) throw err;
+    if (!warned) console.warn(JSON.stringify({ level: 'warn', code: err.code, msg: err.message }));
+    warned = true;
+    const builtin = (role: FontRole, path: string): LoadedFont => ({ role, path, has: (cp) => cp < 0x100 });
+    return new FontSet(new Map<FontRole, LoadedFont>([
+      ['regular', builtin('regular', 'Helvetica')], ['bold', builtin('bold', 'Helvetica-Bold')], ['mono', builtin('mono', 'Courier')],
+      ['cjk', builtin('cjk', 'Helvetica')], ['symbols', builtin('symbols', 'Helvetica')],
+    ]));
+  }
+}
+let warned = false;
+
+/**
  * The dossier as a PDF: title page, contents with page numbers and links, one outline
  * (bookmark) entry per chapter and artifact, embedded Unicode fonts (Latin, CJK, symbols).
  * Rendered twice: the first pass finds the page of every section for the contents page.
  */
 export async function renderDossierPdf(d: Dossier): Promise<Buffer> {
-  const fonts = new FontSet(loadFonts());
+  const fonts = fontSet();
   const first = await render(d, fonts);
   return (await render(d, fonts, first.pages)).pdf;
 }
 
 /** For tests and the demo: the PDF and how many pages it has. */
 export async function renderDossierPdfWithStats(d: Dossier): Promise<{ pdf: Buffer; pageCount: number }> {
-  const fonts = new FontSet(loadFonts());
+  const fonts = fontSet();
   const first = await render(d, fonts);
   const second = await render(d, fonts, first.pages);
   return { pdf: second.pdf, pageCount: second.pageCount };
