@@ -33,7 +33,7 @@ const SENDERS: Record<CommandName, string[]> = {
 /** Which service writes each KV bucket (the only user allowed to publish on $KV.<bucket>.>). */
 const KV_WRITERS: Record<string, string> = {
   'im-state-planner': 'planner', 'im-state-scheduler': 'scheduler', 'im-state-gatekeeper': 'gatekeeper',
-  'im-task-results': 'worker', 'im-checkpoints': 'worker',
+  'im-task-results': 'worker', 'im-checkpoints': 'worker', 'im-api-idempotency': 'api',
 };
 const ARTIFACT_WRITERS = ['scheduler', 'worker', 'dossier'];
 const ARTIFACT_READERS = ['api', 'gatekeeper', 'scheduler', 'worker', 'dossier'];

@@ -89,6 +89,23 @@ describe('dashboard in headless Chromium', () => {
     await page.click('button:has-text("Pause")');
     await page.waitForSelector('.run .meta .status-paused', { timeout: 30_000 });
     await shot('02-paused');
+
+    // While it waits: extend the budget, grant a waiver and revoke it, all from the UI.
+    const before = (await request(services.apiUrl).get(`/v1/runs/${runId}`).set(auth).expect(200)).body.budget.tokens;
+    await page.fill('input[name=tokens]', '1000');
+    await page.click('button:has-text("Extend budget")');
+    await waitFor('the budget to grow', async () => (await request(services.apiUrl).get(`/v1/runs/${runId}`).set(auth)).body.budget.tokens === before + 1000, 30_000, 200);
+    await page.click('nav.tabs a:has-text("Gates")');
+    await page.selectOption('select[name=phase]', 'prd');
+    await page.fill('input[name=guard]', 'coverage');
+    await page.fill('input[name=reason]', 'accepted by the product owner');
+    await page.click('button:has-text("Grant waiver")');
+    await page.waitForSelector('.gates td:has-text("accepted by the product owner")', { timeout: 30_000 });
+    await page.waitForSelector('.gates .status-active');
+    await shot('02b-waiver');
+    await page.click('.gates button:has-text("Revoke")');
+    await page.waitForSelector('.gates .status-revoked', { timeout: 30_000 });
+    await page.click('nav.tabs a:has-text("DAG")');
     await page.click('button:has-text("Resume")');
     await page.waitForSelector('.run .meta .status-running', { timeout: 30_000 });
 

@@ -239,6 +239,27 @@ describe('operator surface: API, SSE, CLI, dossier', () => {
     expect({ code: refused.code, stderr: refused.stderr }).toMatchObject({ code: 1, stderr: expect.stringMatching(/IM_RUN_FINISHED/) });
   }, 400_000);
 
+  it('lists dead letters and redrives a command, but not an event', async () => {
+    const js = nc.jetstream();
+    await js.publish('im.cmd.planner.submit-run', Buffer.from('{"not": "an envelope"'), { msgID: 'op-e2e-bad-cmd' });
+    await js.publish('im.evt.r-op-e2e.task.t1', Buffer.from('not json at all'), { msgID: 'op-e2e-bad-evt' });
+    const find = async (subject: string) => ((await request(api).get('/v1/dead-letters?limit=500').set(auth).expect(200)).body.deadLetters as any[]).filter((d) => d.sourceSubject === subject);
+    const [cmd] = await waitFor('the bad command to be dead-lettered', async () => ((await find('im.cmd.planner.submit-run')).length ? find('im.cmd.planner.submit-run') : undefined), 30_000);
+    expect(cmd).toMatchObject({ redrivable: true, reason: expect.stringMatching(/JSON|envelope/i), consumer: expect.any(String) });
+    const [evt] = await waitFor('the bad event to be dead-lettered', async () => ((await find('im.evt.r-op-e2e.task.t1')).length ? find('im.evt.r-op-e2e.task.t1') : undefined), 30_000);
+    expect(evt.redrivable).toBe(false);
+    const redriven = await request(api).post(`/v1/dead-letters/${cmd.seq}/redrive`).set(auth).expect(200);
+    expect(redriven.body).toMatchObject({ redriven: true, subject: 'im.cmd.planner.submit-run' });
+    // Still not an envelope: the planner refuses it again, as a new dead letter, and keeps running.
+    await waitFor('the redriven command to be refused again', async () => (await find('im.cmd.planner.submit-run')).some((d) => d.seq > cmd.seq), 30_000);
+    const refused = await request(api).post(`/v1/dead-letters/${evt.seq}/redrive`).set(auth).expect(409);
+    expect(refused.body.error.message).toMatch(/only commands/);
+    await request(api).post('/v1/dead-letters/999999/redrive').set(auth).expect(404);
+    const cliList = await cli(['dlq', 'list']);
+    expect(cliList.stdout).toMatch(/im\.evt\.r-op-e2e\.task\.t1/);
+    for (const svc of services.instances) expect({ service: svc.service, exit: svc.child.exitCode }).toEqual({ service: svc.service, exit: null });
+  }, 120_000);
+
   it('compiles the dossier as a document: contents, sections, CJK and accents kept, ≤ 30 printed pages for the sample idea', async () => {
     const [cjk, sample] = await Promise.all([CJK_IDEA, SAMPLE.idea].map(async (idea, i) =>
       (await request(api).post('/v1/runs').set(auth).send(i === 0 ? { idea, targetUsers: ['Café owners <script>alert(1)</script>'] } : SAMPLE).expect(202)).body.runId as string));

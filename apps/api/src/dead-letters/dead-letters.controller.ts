@@ -10,8 +10,12 @@ import { DeadLetterQuery } from '../runs/runs.dto';
 import { DeadLetterPage, ErrorResponse, Redriven } from '../openapi/schemas';
 
 const BODY_PREVIEW = 4096;
-/** Only commands are redriven: a dead-lettered event is already a fact in IM_EVENTS. */
-const redrivable = (subject: string) => subject.startsWith('im.cmd.');
+/**
+ * Only commands the API itself may send are redriven: a dead-lettered event is already a fact in
+ * IM_EVENTS, and worker tasks and timers have their own senders (a task is retried with
+ * POST /v1/runs/:id/tasks/:taskId/retry, which the scheduler turns into a new attempt).
+ */
+const redrivable = (subject: string) => /^im\.cmd\.(planner|gatekeeper|scheduler|dossier)\./.test(subject);
 
 /** The dead-letter queue (IM_DLQ): what was refused, by whom and why; redrive for commands. */
 @ApiTags('dead-letters')
@@ -52,7 +56,7 @@ export class DeadLettersController {
   @ApiOperation({ summary: 'Resend a dead-lettered command to its original subject and remove it from the queue' })
   @ApiOkResponse({ type: Redriven })
   @ApiNotFoundResponse({ type: ErrorResponse })
-  @ApiConflictResponse({ type: ErrorResponse, description: 'not a command (events are not redriven)' })
+  @ApiConflictResponse({ type: ErrorResponse, description: 'not a command the API sends (events and worker tasks are not redriven)' })
   async redrive(@Param('seq') rawSeq: string) {
     if (!/^\d{1,15}$/.test(rawSeq) || Number(rawSeq) < 1) throw badRequest('seq must be a positive stream sequence', [{ field: 'seq', reason: 'not a positive integer' }]);
     const seq = Number(rawSeq);
@@ -66,7 +70,7 @@ export class DeadLettersController {
     }
     const subject = msg.header.get(HEADERS.dlqSubject);
     if (!subject || !redrivable(subject)) {
-      throw new ApiError('IM_CONFLICT', `dead letter #${seq} came from ${subject || 'an unknown subject'}: only commands (im.cmd.*) are redriven; a refused event stays a fact in IM_EVENTS — fix its consumer, then replay`, { subject });
+      throw new ApiError('IM_CONFLICT', `dead letter #${seq} came from ${subject || 'an unknown subject'}: only commands to the planner, gatekeeper, scheduler or dossier are redriven; a refused event stays a fact in IM_EVENTS (fix its consumer, then replay), and a worker task is retried with POST /v1/runs/<id>/tasks/<taskId>/retry`, { subject });
     }
     const h = natsHeaders();
     for (const [k, v] of msg.header) if (!k.startsWith('Nats-') && !k.startsWith('Im-Dlq-')) for (const x of v) h.append(k, x);
