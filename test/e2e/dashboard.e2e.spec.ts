@@ -86,15 +86,17 @@ describe('dashboard in headless Chromium', () => {
     expect(await page.locator('h1.run-title b').count()).toBe(0);
     await page.waitForSelector('.live.on');
 
-    await page.click('button:has-text("Pause")');
-    await page.waitForSelector('.run .meta .status-paused', { timeout: 30_000 });
-    await shot('02-paused');
-
-    // While it waits: extend the budget, grant a waiver and revoke it, all from the UI.
+    // Extend the budget from the UI (while running: an extension also resumes a paused run).
     const before = (await request(services.apiUrl).get(`/v1/runs/${runId}`).set(auth).expect(200)).body.budget.tokens;
     await page.fill('input[name=tokens]', '1000');
     await page.click('button:has-text("Extend budget")');
     await waitFor('the budget to grow', async () => (await request(services.apiUrl).get(`/v1/runs/${runId}`).set(auth)).body.budget.tokens === before + 1000, 30_000, 200);
+
+    await page.click('button:has-text("Pause")');
+    await page.waitForSelector('.run .meta .status-paused', { timeout: 30_000 });
+    await shot('02-paused');
+
+    // While it waits: grant a waiver and revoke it.
     await page.click('nav.tabs a:has-text("Gates")');
     await page.selectOption('select[name=phase]', 'prd');
     await page.fill('input[name=guard]', 'coverage');
