@@ -199,7 +199,8 @@ function TaskPanel({ runId, taskId, tick }: { runId: string; taskId: string; tic
       )}
       <ErrorNote error={act.error} />
       <h3>Input</h3><pre class="json">{JSON.stringify(d.input, null, 2)}</pre>
-      <h3>Output</h3>{d.output ? <pre class="json output">{output ?? 'loading…'}</pre> : <p class="hint">No output yet.</p>}
+      <h3>Output</h3>{d.output ? <pre class="json output">{output ?? 'loading…'}</pre>
+        : d.outputInline !== null && d.outputInline !== undefined ? <pre class="json output">{JSON.stringify(d.outputInline, null, 2)}</pre> : <p class="hint">No output yet.</p>}
       <h3>Artifacts</h3>
       {d.artifacts.length ? <ul>{d.artifacts.map((a: any) => <li key={a.sha256}><button type="button" class="link" onClick={() => saveAs(a.href, `${a.kind}-${a.sha256.slice(0, 8)}`)}>{a.kind}</button> <span class="hint">{a.contentType}, {a.size} bytes</span></li>)}</ul> : <p class="hint">None.</p>}
       <h3>Attempts</h3><EventList events={d.attempts} />

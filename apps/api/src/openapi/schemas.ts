@@ -146,6 +146,7 @@ export class TaskDetail {
   @ApiProperty({ type: [EventView] }) errors: EventView[];
   @ApiProperty({ type: [ArtifactView] }) artifacts: ArtifactView[];
   @ApiProperty({ nullable: true, type: ArtifactView }) output: ArtifactView | null;
+  @ApiProperty({ nullable: true, description: 'the output when task.succeeded carries it inline rather than as an artifact', oneOf: [{ type: 'object' }, { type: 'array', items: {} }, { type: 'string' }, { type: 'number' }, { type: 'boolean' }] }) outputInline: unknown;
 }
 
 export class UsageRowView {

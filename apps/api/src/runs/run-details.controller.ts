@@ -68,7 +68,10 @@ export class RunDetailsController {
     const href = (sha: string) => `/v1/runs/${id}/artifacts/${sha}`;
     const artifacts = (await listArtifacts(this.ds, id, taskId)).map((a) => ({ ...a, href: href(a.sha256) }));
     const result = task.result as { sha256?: string; kind?: string; size?: number; contentType?: string } | null;
+    // task.succeeded may carry the output inline instead of a result reference: pass it through.
+    const succeeded = of('task.succeeded').pop();
     return {
+      outputInline: succeeded && 'output' in succeeded.payload ? succeeded.payload.output : null,
       task,
       input: scheduled.length ? scheduled[scheduled.length - 1].payload : {},
       attempts: of('task.claimed', 'task.retry_scheduled', 'task.fallback', 'task.chunked', 'task.succeeded'),
