@@ -32,7 +32,7 @@ const SENDERS: Record<CommandName, string[]> = {
 const DECIDERS = ['planner', 'scheduler', 'gatekeeper', 'supervisor', 'dossier'];
 /** Which services write each KV bucket (the only users allowed to publish on $KV.<bucket>.>). */
 const KV_WRITERS: Record<string, string[]> = {
-  'im-decider-state': DECIDERS, 'im-leases': DECIDERS, 'im-checkpoints': ['worker'],
+  'im-decider-state': DECIDERS, 'im-leases': DECIDERS, 'im-checkpoints': ['worker'], 'im-api-idempotency': ['api'],
 };
 const ARTIFACT_WRITERS = ['scheduler', 'worker', 'dossier'];
 const ARTIFACT_READERS = ['api', 'gatekeeper', 'scheduler', 'worker', 'dossier'];

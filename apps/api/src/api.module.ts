@@ -6,6 +6,11 @@ import { createDataSource } from '@ideamine/persistence';
 import { READINESS_CHECKS, SERVICE_CONFIG, ServiceConfig, ServiceKitModule } from '@ideamine/service-kit';
 import { ApiKeyGuard } from './auth/api-key.guard';
 import { RunsController } from './runs/runs.controller';
+import { RunDetailsController } from './runs/run-details.controller';
+import { IdempotencyStore } from './runs/idempotency';
+import { EventStreamController } from './stream/event-stream.controller';
+import { DeadLettersController } from './dead-letters/dead-letters.controller';
+import { InboxController } from './inbox/inbox.controller';
 import { DATA_SOURCE } from './tokens';
 
 const perMinute = Number(process.env.IM_RATE_LIMIT_PER_MIN ?? 300);
@@ -42,8 +47,9 @@ const perMinute = Number(process.env.IM_RATE_LIMIT_PER_MIN ?? 300);
       exports: [DATA_SOURCE],
     }),
   ],
-  controllers: [RunsController],
+  controllers: [RunsController, RunDetailsController, EventStreamController, DeadLettersController, InboxController],
   providers: [
+    IdempotencyStore,
     { provide: APP_GUARD, useClass: ThrottlerGuard },
     { provide: APP_GUARD, useClass: ApiKeyGuard },
   ],

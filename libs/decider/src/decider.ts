@@ -87,7 +87,7 @@ export interface TickEvent {
   event: AnyNewEvent;
 }
 
-export type AnyDecider = Decider<any, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+export type AnyDecider = Decider<any, any>;
 
 /**
  * Folds events a decision is about to emit, so decide can look at the state they lead to (the

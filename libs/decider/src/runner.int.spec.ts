@@ -6,7 +6,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { connect, NatsConnection } from 'nats';
+import { connect, headers as natsHeaders, NatsConnection } from 'nats';
 import {
   AnyEventEnvelope, BUCKETS, decodeMessage, deriveEventId, EventEnvelope, HEADERS, newEvent, STREAMS, subjects, uuidv7,
 } from '@ideamine/contracts';
@@ -122,7 +122,7 @@ describe('decider runner on a real nats-server', () => {
     const decision = plannerDecider.decide(plannerDecider.evolve(plannerDecider.initialState(runId), { event: requested.event, seq: requested.seq, subject: subjects.event(runId, 'run') }), { event: requested.event, seq: requested.seq, subject: subjects.event(runId, 'run') }, undefined);
     const plan = planDecision(plannerDecider, newSlot(plannerDecider, runId), { event: requested.event, seq: requested.seq, subject: subjects.event(runId, 'run') }, decision, options('x').producer);
     const first = plan.events[0];
-    const h = (await import('nats')).headers();
+    const h = natsHeaders();
     h.set(HEADERS.eventType, first.envelope.type);
     h.set(HEADERS.decision, first.decision);
     await nats.js.publish(first.subject, Buffer.from(JSON.stringify(first.envelope)), { msgID: first.envelope.id, headers: h });
@@ -202,7 +202,9 @@ describe('decider runner on a real nats-server', () => {
       const ghost = uuidv7();
       const gate = fact(newEvent('gate.passed', 'intake', { phase: 'intake', gateAttempt: 1, score: 1, evidencePack: { bucket: 'im-artifacts', name: 'a'.repeat(64), sha256: 'a'.repeat(64), size: 1, contentType: 'application/json', kind: 'evidence-pack' }, waived: false }), { runId: ghost, id: deriveEventId(uuidv7(), 'ghost') });
       await publishEnvelope(nats.js, 'evt', gate.subject, gate.event);
-      await nats.js.publish(subjects.event(ghost, 'gate', 'bad'), Buffer.from('{not json'), { headers: (() => { const h = (require('nats') as typeof import('nats')).headers(); h.set(HEADERS.eventType, 'gate.passed'); return h; })() });
+      const h = natsHeaders();
+      h.set(HEADERS.eventType, 'gate.passed');
+      await nats.js.publish(subjects.event(ghost, 'gate', 'bad'), Buffer.from('{not json'), { headers: h });
       const runId = await request(nats);
       await until('a valid run after the bad input to be planned', hasPlanned(nats, runId));
       expect(typesOf(await runLog(nats, ghost))).toEqual(['gate.passed']);

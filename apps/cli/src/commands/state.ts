@@ -3,7 +3,7 @@ import { AnyEventEnvelope, BUCKETS, decodeMessage, HEADERS, SUBJECT_TOKEN, STREA
 import { AnyDecider, CachedArtifacts, LoggedEvent, replayRun } from '@ideamine/decider';
 import { dossierDecider, gatekeeperDecider, plannerDecider, schedulerDecider, supervisorDecider } from '@ideamine/deciders';
 import { natsServerOptions, readStream } from '@ideamine/jetstream';
-import { CliError } from './runs';
+import { CliError, EXIT } from './api-client';
 
 const DECIDERS: Record<string, AnyDecider> = {
   planner: plannerDecider,
@@ -23,7 +23,7 @@ export async function stateCommand(runId: string, opts: { decider?: string }): P
   const chosen = opts.decider ? [opts.decider] : Object.keys(DECIDERS);
   for (const d of chosen) if (!DECIDERS[d]) throw new CliError(`--decider must be one of ${Object.keys(DECIDERS).join(', ')}`);
   const nc = await connect(natsServerOptions(process.env.NATS_URL ?? 'nats://127.0.0.1:4222')).catch((err: Error) => {
-    throw new CliError(`cannot reach NATS: ${err.message}`);
+    throw new CliError(`cannot reach NATS: ${err.message}`, EXIT.infrastructure);
   });
   try {
     const js = nc.jetstream();

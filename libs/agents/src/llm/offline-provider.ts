@@ -3,7 +3,8 @@ import { estimateTokens, FREE, LlmProvider, ProviderRequest, ProviderResult } fr
 
 const STOP = new Set('a an and are as at be by for from has have in is it its of on or that the to was were will with this these those which who we you they our your their not no can may should must into than then also more most such only very'.split(' '));
 
-export const words = (text: string) => (text.toLowerCase().match(/[a-z][a-z0-9'-]+/g) ?? []).filter((w) => !STOP.has(w) && w.length > 2);
+// Unicode letters, not [a-z]: "Café" must stay "café", not become "caf" (same result for ASCII text).
+export const words = (text: string) => (text.toLowerCase().match(/\p{L}[\p{L}\p{N}'-]+/gu) ?? []).filter((w) => !STOP.has(w) && w.length > 2);
 
 /**
  * The default provider: no network, no key, deterministic. It answers with the prompt's most
