@@ -28,7 +28,7 @@ describe('dashboard in headless Chromium', () => {
   beforeAll(async () => {
     mkdirSync(SHOTS, { recursive: true });
     services = await startServices({
-      natsUrl: infra().natsUrl, databaseUrl: infra().databaseUrl, apiKeys: API_KEY, logDir: join(infra().tmpDir, 'logs'), env: { LOG_LEVEL: 'warn' },
+      natsUrl: infra().natsUrl, databaseUrl: infra().databaseUrl, apiKeys: API_KEY, logDir: join(infra().tmpDir, 'logs'), env: { LOG_LEVEL: process.env.IM_TEST_LOG_LEVEL ?? 'warn' },
     });
     profile = mkdtempSync(join(tmpdir(), 'ideamine-chromium-'));
     context = await chromium.launchPersistentContext(profile, {

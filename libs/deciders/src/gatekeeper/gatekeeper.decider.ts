@@ -6,7 +6,7 @@ import { GatePhaseState, GateState, initialGateState } from './state';
 /** The merged part of the evidence pack a phase.aggregated names (read by hash before deciding). */
 export type GateExtra = { merged: unknown } | undefined;
 
-const OBSERVES: EventType[] = ['phase.started', 'phase.aggregated', 'gate.evaluated', 'waiver.granted', 'waiver.revoked', 'waiver.expired', 'command.received'];
+const OBSERVES: EventType[] = ['run.planned', 'phase.started', 'phase.aggregated', 'gate.evaluated', 'waiver.granted', 'waiver.revoked', 'waiver.expired', 'command.received'];
 
 /**
  * The gatekeeper: scores a phase's evidence pack against the phase's guards, passes it or asks for
@@ -21,9 +21,16 @@ export const gatekeeperDecider: Decider<GateState, GateExtra> = {
 
   evolve(state, { event: e }) {
     switch (e.type) {
-      case 'phase.started':
-        if (state.phases[e.payload.phase]) return state;
-        return withPhase(state, e.payload.phase, { config: e.payload.config, idea: e.payload.input, evaluatedAttempts: [], waivers: [] });
+      case 'run.planned': {
+        let next = state;
+        for (const config of e.payload.phases) if (!next.phases[config.phase]) next = withPhase(next, config.phase, { config, evaluatedAttempts: [], waivers: [] });
+        return next;
+      }
+      case 'phase.started': {
+        // The started phase's config and input are what its gate judges (the same as planned).
+        const p = state.phases[e.payload.phase];
+        return withPhase(state, e.payload.phase, { evaluatedAttempts: p?.evaluatedAttempts ?? [], waivers: p?.waivers ?? [], config: e.payload.config, idea: e.payload.input });
+      }
       case 'gate.evaluated':
         return patchPhase(state, e.payload.phase, (p) => ({ evaluatedAttempts: [...p.evaluatedAttempts, e.payload.gateAttempt] }));
       case 'waiver.granted':
@@ -46,7 +53,7 @@ export const gatekeeperDecider: Decider<GateState, GateExtra> = {
         const c = e.payload;
         if (c.command === 'grant-waiver') {
           const w = c.payload;
-          if (!state.phases[w.phase]) return ignore(`waiver for ${w.phase}, which has not started`);
+          if (!state.phases[w.phase]) return ignore(`waiver for ${w.phase}, which is not a phase of this run`);
           if (new Date(w.expiresAt) <= new Date(e.occurredAt)) return ignore(`waiver for ${w.phase}/${w.guard} expired before it was granted`);
           return { events: [newEvent('waiver.granted', w.phase, { phase: w.phase, guard: w.guard, reason: w.reason, expiresAt: w.expiresAt, grantedBy: w.requestedBy })] };
         }
@@ -65,17 +72,17 @@ export const gatekeeperDecider: Decider<GateState, GateExtra> = {
   async enrich(state, { event: e }, io) {
     if (e.type !== 'phase.aggregated') return undefined;
     const p = state.phases[e.payload.phase];
-    if (!p || p.evaluatedAttempts.includes(e.payload.gateAttempt)) return undefined;
+    if (!p?.idea || p.evaluatedAttempts.includes(e.payload.gateAttempt)) return undefined;
     return { merged: (await io.readJsonArtifact<{ merged: unknown }>(e.payload.evidencePack)).merged };
   },
 };
 
 function evaluate(state: GateState, p: EventPayload<'phase.aggregated'>, extra: GateExtra, now: Date): Decision {
   const ph = state.phases[p.phase];
-  if (!ph) return ignore(`evidence for ${p.phase}, which was never started`);
+  if (!ph?.idea) return ignore(`evidence for ${p.phase}, which was never started`);
   if (ph.evaluatedAttempts.includes(p.gateAttempt)) return ignore(`gate attempt ${p.gateAttempt} of ${p.phase} already evaluated`);
   if (!extra) throw new Error(`evidence pack of ${p.phase} was not read`);
-  const v = evaluateGate(ph.config, extra.merged, ph.idea, ph.waivers, now);
+  const v = evaluateGate(ph.config, extra.merged, ph.idea!, ph.waivers, now);
   const evaluated = newEvent('gate.evaluated', p.phase, { phase: p.phase, gateAttempt: p.gateAttempt, score: v.score, passThreshold: ph.config.gate.passThreshold, guards: v.guards.map(({ type, passed, score, detail }) => ({ type, passed, score, detail })) });
   if (v.passed) return { events: [evaluated, newEvent('gate.passed', p.phase, { phase: p.phase, gateAttempt: p.gateAttempt, score: v.score, evidencePack: p.evidencePack as ArtifactRef, waived: v.waived })] };
   const failed = v.guards.filter((g) => !g.passed);

@@ -37,7 +37,14 @@ describe('gatekeeper decider', () => {
 
   it('refuses a waiver that expired before it was granted, or for a phase that never started, naming why', () => {
     expect(given<GateState>(gatekeeperDecider, [started]).when(fact(waiver('2025-01-01T00:00:00.000Z'), { occurredAt: '2026-01-01T00:00:00.000Z' })).decision.ignored).toMatch(/expired before/);
-    expect(given<GateState>(gatekeeperDecider, []).when(waiver('2030-01-01T00:00:00.000Z')).decision.ignored).toMatch(/has not started/);
+    expect(given<GateState>(gatekeeperDecider, []).when(waiver('2030-01-01T00:00:00.000Z')).decision.ignored).toMatch(/not a phase of this run/);
+  });
+
+  it('accepts a waiver for a planned phase before it starts, and applies it when it is judged', () => {
+    const planned = newEvent('run.planned', '_', { phases: [config], levels: [['prd']], criticalPath: ['prd'], estimatedMinutes: 1 });
+    given<GateState>(gatekeeperDecider, [planned]).when(waiver('2026-02-01T00:00:00.000Z')).then([{ type: 'waiver.granted' }])
+      .andWhen(started).thenNothing()
+      .andWhen(aggregated(1, '2026-01-15T00:00:00.000Z'), thin).then([{ type: 'gate.evaluated' }, { type: 'gate.passed', payload: { waived: true } }]);
   });
 
   it('ignores evidence for a phase it never saw started', () => {
