@@ -184,7 +184,8 @@ export class DeciderRunner {
         for await (const m of messages) {
           // Messages already buffered keep coming after close(): they belong to the next session.
           if (this.stopping || session !== this.session) break;
-          await this.admit(m);
+          const wait = this.admit(m);
+          if (wait) await wait;
         }
       } catch (err) {
         if (!this.stopping) this.log.error({ err: (err as Error).message }, 'event reader stopped');
@@ -210,27 +211,58 @@ export class DeciderRunner {
     this.covered.clear();
   }
 
-  private async admit(m: JsMsg): Promise<void> {
+  /** Returns a promise only when the reader must wait (too much in flight). */
+  private admit(m: JsMsg): Promise<void> | undefined {
     const seq = m.seq;
     this.admitted.push(seq);
     const parts = subjectParts(m.subject);
-    if (!parts || !this.owned.has(partitionOf(parts.runId, this.opts.partitions))) return this.complete(seq);
+    if (!parts || !this.owned.has(this.partitionOfRun(parts.runId))) {
+      this.complete(seq);
+      return undefined;
+    }
     let slot = this.slots.get(parts.runId);
     if (!slot) {
       slot = newSlot(this.decider, parts.runId);
       this.slots.set(parts.runId, slot);
     }
-    if (seq <= slot.pos) return this.complete(seq);
+    if (seq <= slot.pos) {
+      this.complete(seq);
+      return undefined;
+    }
     const raw: RawMessage & { data: Uint8Array } = {
       seq, subject: m.subject, type: m.headers?.get(HEADERS.eventType) || undefined, decision: m.headers?.get(HEADERS.decision) || undefined, data: m.data,
     };
+    // Most of the stream is nothing to this decider (or its own events coming back): when its run
+    // has nothing queued, settle it here instead of through the run's queue.
+    if (!this.actors.has(parts.runId)) {
+      const c = classify(this.decider, slot, raw);
+      if (c.kind === 'skip' || c.kind === 'confirmation') {
+        slot.pos = seq;
+        this.complete(seq);
+        return undefined;
+      }
+    }
     const s = slot;
     // The session is the admitting one: work still queued when it ends must not run in the next.
     const session = this.session;
     this.enqueue(parts.runId, () => this.process(s, raw, session));
     if (this.admitted.length - this.admittedHead > (this.opts.maxInFlight ?? 2000) && this.reader) {
-      await new Promise<void>((resolve) => (this.backpressure = { resolve }));
+      return new Promise<void>((resolve) => (this.backpressure = { resolve }));
     }
+    return undefined;
+  }
+
+  private readonly partitionCache = new Map<string, number>();
+
+  /** partitionOf hashes the run id; every message needs it, so it is remembered per run. */
+  private partitionOfRun(runId: string): number {
+    let p = this.partitionCache.get(runId);
+    if (p === undefined) {
+      if (this.partitionCache.size > 100_000) this.partitionCache.clear();
+      p = partitionOf(runId, this.opts.partitions);
+      this.partitionCache.set(runId, p);
+    }
+    return p;
   }
 
   private complete(seq: number): void {
@@ -317,7 +349,12 @@ export class DeciderRunner {
     const plan = planDecision(this.decider, slot, fact, decision, this.opts.producer);
     if (decision.blobs?.length) {
       this.os ??= await this.nats.js.views.os(BUCKETS.artifacts);
-      for (const b of decision.blobs) await putArtifact(this.os, b.ref.bucket, b.content, b.ref.kind, b.ref.contentType);
+      // Content-addressed: writing it again is harmless. Live, a decision's blob is new, so the
+      // existence check putArtifact makes would only add a round trip; replaying, it usually exists.
+      for (const b of decision.blobs) {
+        if (this.caughtUp) await this.os.putBlob({ name: b.ref.name, description: b.ref.kind }, b.content);
+        else await putArtifact(this.os, b.ref.bucket, b.content, b.ref.kind, b.ref.contentType);
+      }
     }
     const lastSeq = { ...slot.lastSeq };
     const seqs = await publishDecisionEvents(this.nats.js, this.nats.jsm, plan.events, lastSeq, this.opts.validatePublished);

@@ -79,7 +79,9 @@ export async function startServices(opts: ServicesOptions): Promise<RunningServi
     ports.set(key, port);
     const logFile = join(opts.logDir, `${service}-${index}.log`);
     const out = createWriteStream(logFile, { flags: 'a' });
-    const child = spawn(process.execPath, ['--enable-source-maps', entry], {
+    // IM_SERVICE_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"): node flags NODE_OPTIONS refuses, for profiling.
+    const nodeArgs = (process.env.IM_SERVICE_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
+    const child = spawn(process.execPath, [...nodeArgs, '--enable-source-maps', entry], {
       cwd: root,
       // Tests and the demo validate what every service publishes (IM_VALIDATE_PUBLISH); a bench turns it off.
       env: { IM_VALIDATE_PUBLISH: '1', ...process.env, ...opts.env, NATS_URL: opts.natsUrl, DATABASE_URL: opts.databaseUrl, IM_API_KEYS: opts.apiKeys, PORT: String(port), HOST: '127.0.0.1', IM_INSTANCE: `${service}-${index}` },

@@ -5,7 +5,7 @@ import {
 import { DecidedBlob, DecidedCommand, Decider, Decision, foldNew, ignore, NOTHING } from '@ideamine/decider';
 import { fanIn } from './fan-in';
 import { initialSchedulerState, PhaseRunState, SchedulerState, TaskEntry } from './state';
-import { dispatchable, planTasks } from './task-plan';
+import { allFinished, dispatchable, findTask, planTasks, replaceTask, taskIndex } from './task-plan';
 
 /** Outputs of tasks whose result came as an artifact, read for the fan-in (content-addressed, so deterministic). */
 export type SchedulerExtra = Map<string, JsonObject> | undefined;
@@ -28,7 +28,6 @@ export interface EvidencePack {
   merged: unknown;
 }
 
-const FINISHED = new Set(['succeeded', 'failed']);
 
 /**
  * The scheduler: turns a started phase into tasks for a worker pool under the phase's parallelism,
@@ -108,10 +107,10 @@ export function schedulerDecider(pool = 'default'): Decider<SchedulerState, Sche
         case 'task.succeeded':
         case 'task.quarantined': {
           const ph = state.phases[e.payload.phase];
-          const task = ph?.tasks.find((t) => t.taskId === e.payload.taskId);
+          const task = ph && findTask(ph.tasks, e.payload.taskId);
           if (!ph || !task) return ignore(`${e.type} for unknown task ${e.payload.taskId}`);
           if (ph.status !== 'running') return ignore(`${e.type} for ${ph.phase}, already fanned in`);
-          if (ph.tasks.every((t) => FINISHED.has(t.status))) return aggregate(ph, extra);
+          if (allFinished(ph.tasks)) return aggregate(ph, extra);
           const d = dispatch(state, ph);
           return e.type === 'task.succeeded' ? { ...d, events: [...progress(ph), ...d.events] } : d;
         }
@@ -119,7 +118,7 @@ export function schedulerDecider(pool = 'default'): Decider<SchedulerState, Sche
           const a = e.payload.action;
           if (a.kind !== 'retry-task') return NOTHING;
           const ph = state.phases[a.phase];
-          const task = ph?.tasks.find((t) => t.taskId === a.taskId);
+          const task = ph && findTask(ph.tasks, a.taskId);
           if (!ph || !task || ph.status !== 'running') return ignore(`retry timer for unknown or finished task ${a.taskId}`);
           if (task.status !== 'scheduled' || task.attempt + 1 !== a.attempt) return ignore(`retry of ${a.taskId} attempt ${a.attempt} no longer applies`);
           return send(state, ph, [task]);
@@ -147,7 +146,7 @@ export function schedulerDecider(pool = 'default'): Decider<SchedulerState, Sche
           if (!subject.endsWith('.cmd.scheduler') || e.payload.command !== 'retry-task') return NOTHING;
           const c = e.payload.payload;
           const ph = state.phases[c.phase];
-          const task = ph?.tasks.find((t) => t.taskId === c.taskId);
+          const task = ph && findTask(ph.tasks, c.taskId);
           if (!ph || !task) return ignore(`retry of unknown task ${c.taskId}`);
           if (ph.status !== 'running' || !['failed', 'parked'].includes(task.status)) return ignore(`retry of ${c.taskId}: it is ${task.status} in a ${ph.status} phase`);
           return send(state, ph, [task]);
@@ -161,7 +160,7 @@ export function schedulerDecider(pool = 'default'): Decider<SchedulerState, Sche
       // Only a completing phase needs outputs that came as artifacts.
       if (e.type !== 'task.succeeded' && e.type !== 'task.quarantined') return undefined;
       const ph = state.phases[e.payload.phase];
-      if (!ph || ph.status !== 'running' || !ph.tasks.every((t) => FINISHED.has(t.status))) return undefined;
+      if (!ph || ph.status !== 'running' || !allFinished(ph.tasks)) return undefined;
       const out = new Map<string, JsonObject>();
       for (const t of ph.tasks) {
         if (t.status === 'succeeded' && !t.output && t.result) out.set(t.taskId, (await io.readJsonArtifact<{ output: JsonObject }>(t.result)).output);
@@ -171,7 +170,8 @@ export function schedulerDecider(pool = 'default'): Decider<SchedulerState, Sche
 
     isPending(state, command: DecidedCommand) {
       if (command.name !== 'run-task') return true;
-      const t = state.phases[command.payload.phase]?.tasks.find((x) => x.taskId === command.payload.taskId);
+      const ph = state.phases[command.payload.phase];
+      const t = ph && findTask(ph.tasks, command.payload.taskId);
       return !!t && t.status === 'scheduled' && t.attempt === command.payload.attempt && !t.claimed && !state.stopped;
     },
   };
@@ -216,7 +216,7 @@ export function taskInput(runId: string, ph: PhaseRunState, task: TaskEntry): Ta
 /** phase.progress at each quarter of a phase large enough for it to mean something. */
 function progress(ph: PhaseRunState): AnyNewEvent[] {
   const total = ph.tasks.length;
-  const done = ph.tasks.filter((t) => t.status === 'succeeded').length;
+  const done = taskIndex(ph.tasks).counts.succeeded;
   if (total < 8 || done === total) return [];
   const step = Math.ceil(total / 4);
   return done % step === 0 ? [newEvent('phase.progress', ph.phase, { phase: ph.phase, done, total })] : [];
@@ -258,9 +258,7 @@ function withPhase(state: SchedulerState, phase: PhaseRunState): SchedulerState 
 
 function withTask(state: SchedulerState, phase: string, taskId: string, patch: (t: TaskEntry) => Partial<TaskEntry>): SchedulerState {
   const ph = state.phases[phase];
-  const i = ph?.tasks.findIndex((t) => t.taskId === taskId) ?? -1;
-  if (!ph || i < 0) return state;
-  const tasks = [...ph.tasks];
-  tasks[i] = { ...tasks[i], ...patch(tasks[i]) };
-  return withPhase(state, { ...ph, tasks });
+  const i = ph ? taskIndex(ph.tasks).byId.get(taskId) : undefined;
+  if (!ph || i === undefined) return state;
+  return withPhase(state, { ...ph, tasks: replaceTask(ph.tasks, i, { ...ph.tasks[i], ...patch(ph.tasks[i]) }) });
 }

@@ -1,5 +1,52 @@
 import { sha256Hex, PhaseConfig } from '@ideamine/contracts';
-import type { PhaseRunState, TaskEntry } from './state';
+import type { PhaseRunState, TaskEntry, TaskStatus } from './state';
+
+/**
+ * Where each task sits and how many are in each status, for a tasks array. Derived, never
+ * serialized: kept per array instance (arrays are never mutated, a change makes a new one), and
+ * carried from the old array to the new one by replaceTask, so a phase of thousands of tasks costs
+ * O(1) per event instead of a scan.
+ */
+export interface TaskIndex {
+  byId: Map<string, number>;
+  counts: Record<TaskStatus, number>;
+}
+
+const indexes = new WeakMap<readonly TaskEntry[], TaskIndex>();
+const zeroCounts = (): Record<TaskStatus, number> => ({ planned: 0, scheduled: 0, succeeded: 0, failed: 0, parked: 0 });
+
+export function taskIndex(tasks: readonly TaskEntry[]): TaskIndex {
+  let ix = indexes.get(tasks);
+  if (!ix) {
+    ix = { byId: new Map(tasks.map((t, i) => [t.taskId, i])), counts: zeroCounts() };
+    for (const t of tasks) ix.counts[t.status]++;
+    indexes.set(tasks, ix);
+  }
+  return ix;
+}
+
+export const findTask = (tasks: readonly TaskEntry[], taskId: string): TaskEntry | undefined => {
+  const i = taskIndex(tasks).byId.get(taskId);
+  return i === undefined ? undefined : tasks[i];
+};
+
+/** A new array with tasks[i] replaced; its index is derived from the old one in O(1). */
+export function replaceTask(tasks: readonly TaskEntry[], i: number, next: TaskEntry): TaskEntry[] {
+  const old = taskIndex(tasks);
+  const out = [...tasks];
+  out[i] = next;
+  const counts = { ...old.counts };
+  counts[tasks[i].status]--;
+  counts[next.status]++;
+  indexes.set(out, { byId: old.byId, counts });
+  return out;
+}
+
+/** Every task finished (succeeded or failed for good). */
+export const allFinished = (tasks: readonly TaskEntry[]) => {
+  const c = taskIndex(tasks).counts;
+  return c.succeeded + c.failed === tasks.length;
+};
 
 export const taskIdOf = (runId: string, phase: string, gateAttempt: number, agent: string, iteration: number, shard: number) =>
   `t-${sha256Hex(`${runId}|${phase}|${gateAttempt}|${agent}|${iteration}|${shard}`).slice(0, 24)}`;
@@ -25,10 +72,13 @@ export function planTasks(runId: string, config: PhaseConfig, gateAttempt: numbe
  */
 export function dispatchable(state: PhaseRunState): TaskEntry[] {
   const p = state.config.parallelism;
-  const planned = state.tasks.filter((t) => t.status === 'planned');
+  const counts = taskIndex(state.tasks).counts;
   // A task parked by its budget still holds its place: it runs again after an extension.
-  const inFlight = state.tasks.filter((t) => t.status === 'scheduled' || t.status === 'parked').length;
-  if (planned.length === 0) return [];
+  const inFlight = counts.scheduled + counts.parked;
+  if (counts.planned === 0) return [];
+  if (p === 'sequential' && inFlight > 0) return [];
+  if (typeof p === 'number' && inFlight >= p) return [];
+  const planned = state.tasks.filter((t) => t.status === 'planned');
   if (p === 'parallel') return planned;
   if (p === 'sequential') return inFlight === 0 ? planned.slice(0, 1) : [];
   if (p === 'iterative') {
