@@ -1,6 +1,6 @@
 /**
  * Writes proto-events/schemas from the TypeScript contracts. `--check` exits 1 when the committed
- * schemas differ (CI and contracts.spec.ts run the same comparison).
+ * schemas differ (CI and contracts.unit.spec.ts run the same comparison).
  */
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
