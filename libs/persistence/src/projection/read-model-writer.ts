@@ -110,11 +110,11 @@ export class ReadModelWriter {
         const ev = d.kind === 'event' ? d.event : undefined;
         throw new PoisonEventError(d.seq, ev?.envelope.id, ev?.type ?? (d.kind === 'unknown' ? d.unknown.type : undefined), err.label, (err.driverError as Error)?.message ?? err.message);
       }
-      // Inside a caller's transaction there is no committing halves: let the caller split.
-      if (outer) throw err;
+      // Halves in their own transactions (savepoints inside a caller's transaction) until one
+      // message is left: the poison. What comes before it is kept.
       const mid = Math.ceil(decoded.length / 2);
-      const first = await this.applyDecoded(decoded.slice(0, mid));
-      return merge(first, await this.applyDecoded(decoded.slice(mid)));
+      const first = await this.applyDecoded(decoded.slice(0, mid), outer);
+      return merge(first, await this.applyDecoded(decoded.slice(mid), outer));
     }
   }
 

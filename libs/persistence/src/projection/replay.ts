@@ -1,6 +1,6 @@
 import type { DataSource, QueryRunner } from 'typeorm';
 import type { JetStreamClient, JetStreamManager } from 'nats';
-import { STREAMS } from '@ideamine/contracts';
+import { canonicalJson, STREAMS } from '@ideamine/contracts';
 import { ReplayAbortedError, ReplayInProgressError } from '../errors';
 import { eventIdsProjection, READ_MODELS, readModel } from '../read-models/registry';
 import { CheckpointEntity } from './checkpoint.entity';
@@ -56,7 +56,8 @@ interface Plan {
 }
 
 const REPLAY_LOCK = 7_270_003;
-const sameManifest = (a: Plan, b: Plan) => JSON.stringify(a) === JSON.stringify(b);
+// Compared canonically: the manifest comes back from jsonb with its keys reordered.
+const sameManifest = (a: Plan, b: Plan) => canonicalJson(a) === canonicalJson(b);
 
 /**
  * Rebuilds read models from IM_EVENTS without taking them away from the API: fills new tables in

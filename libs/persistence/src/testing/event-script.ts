@@ -37,7 +37,7 @@ export class EventScript {
   again(seq: number): void {
     const m = this.out.find((x) => x.seq === seq);
     if (!m) throw new Error(`no message at seq ${seq}`);
-    this.push(m.subject, Buffer.from(m.data).toString('utf8'), `${m.msgId}-again`);
+    this.push(m.subject, Buffer.from(m.data).toString('utf8'), `${m.msgId}-again-${this.seq + 1}`);
   }
 
   get lastSeq(): number {

@@ -116,7 +116,7 @@ function* runMessages(rng: Rng, tick: () => number, opts: WorkloadOptions): Gene
     const extra: GeneratedMessage[] = [];
     if (rng.chance(0.005) && emitted.length) {
       const orig = rng.pick(emitted);
-      extra.push({ ...orig, msgId: `${orig.msgId}-again`, kind: 'duplicate' });
+      extra.push({ ...orig, msgId: `${orig.msgId}-again-${rng.hex(8)}`, kind: 'duplicate' });
     }
     if (rng.chance(0.005)) {
       const bad = rng.chance(0.5)
@@ -215,7 +215,10 @@ function* runMessages(rng: Rng, tick: () => number, opts: WorkloadOptions): Gene
         const waived = rng.chance(0.03);
         if (waived) yield* withFaults(emit('waiver.granted', c.phase, { phase: c.phase, guard: 'grounding', reason: rng.words(8), expiresAt: new Date(tick() + 86400000).toISOString(), grantedBy: 'ops' }));
         yield* withFaults(emit('gate.passed', c.phase, { phase: c.phase, gateAttempt, score, evidencePack, waived }));
-        if (waived && rng.chance(0.5)) yield* withFaults(emit(rng.chance(0.5) ? 'waiver.revoked' : 'waiver.expired', c.phase, rng.chance(0.5) ? { phase: c.phase, guard: 'grounding', reason: 'done' } : { phase: c.phase, guard: 'grounding' }));
+        if (waived && rng.chance(0.5)) {
+          if (rng.chance(0.5)) yield* withFaults(emit('waiver.revoked', c.phase, { phase: c.phase, guard: 'grounding', reason: 'done' }));
+          else yield* withFaults(emit('waiver.expired', c.phase, { phase: c.phase, guard: 'grounding' }));
+        }
         yield* withFaults(emit('phase.completed', c.phase, { phase: c.phase, evidencePack, score, attempts: gateAttempt }));
         upstream = [...upstream.slice(-2), { phase: c.phase, evidencePack }];
       } else {
