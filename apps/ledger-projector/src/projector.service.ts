@@ -4,7 +4,7 @@ import type { DataSource } from 'typeorm';
 import { STREAMS } from '@ideamine/contracts';
 import { deadLetter, NatsResources } from '@ideamine/jetstream';
 import {
-  BatchReport, checkStreamContinuity, ensureReadModels, LIVE_SCHEMA, msgIdHeader, PoisonEventError, Projection, READ_MODELS, ReadModelWriter,
+  BatchReport, checkStreamContinuity, ensureReadModels, JsStreamMessage, LIVE_SCHEMA, PoisonEventError, Projection, READ_MODELS, ReadModelWriter,
   StreamMessage, StreamRegressedError, streamLastSeq,
 } from '@ideamine/persistence';
 import { LOGGER, NATS } from '@ideamine/service-kit';
@@ -268,7 +268,7 @@ class RestartFollow extends Error {
 }
 
 function toStreamMessage(m: JsMsg): StreamMessage {
-  return { seq: m.seq, subject: m.subject, data: m.data, msgId: msgIdHeader(m.headers) };
+  return new JsStreamMessage(m);
 }
 
 export { StreamRegressedError };

@@ -60,6 +60,55 @@ class PendingTable<E extends ObjectLiteral> implements TableWriter<E> {
   }
 }
 
+const ABSENT = Symbol('absent');
+type Cached = ObjectLiteral | typeof ABSENT;
+
+/**
+ * Rows as this writer last committed them (or knew them absent), per table, least recently used
+ * evicted. Valid only while nobody else writes the tables: the writer clears it whenever a
+ * checkpoint is not where it left it. Saves the read of rows touched again in the next batches.
+ */
+export class RowCache {
+  private readonly tables = new Map<EntityClass, Map<string, Cached>>();
+  /**
+   * Every row of the tables is in the cache (they started empty and only this writer wrote them,
+   * nothing was evicted): a key it does not have is a row that does not exist, no read needed.
+   */
+  complete = false;
+  constructor(private readonly perTable = 100_000) {}
+
+  get(entity: EntityClass, key: string): Cached | undefined {
+    const t = this.tables.get(entity);
+    const v = t?.get(key);
+    if (v !== undefined) {
+      t!.delete(key);
+      t!.set(key, v);
+    }
+    return v;
+  }
+
+  apply(changes: Map<EntityClass, Map<string, ObjectLiteral | undefined>>): void {
+    for (const [entity, rows] of changes) {
+      let t = this.tables.get(entity);
+      if (!t) this.tables.set(entity, (t = new Map()));
+      for (const [k, row] of rows) {
+        t.delete(k);
+        t.set(k, row ?? ABSENT);
+      }
+      for (const k of t.keys()) {
+        if (t.size <= this.perTable) break;
+        t.delete(k);
+        this.complete = false;
+      }
+    }
+  }
+
+  clear(): void {
+    this.tables.clear();
+    this.complete = false;
+  }
+}
+
 /**
  * The changes of one batch, per table: every keyed row the batch touches is read with one SELECT,
  * folded in memory in stream order, and written back with one multi-row upsert; appends go in one
@@ -69,8 +118,10 @@ export class BatchTables implements BatchContext {
   private readonly pending = new Map<EntityClass, PendingTable<ObjectLiteral>>();
   private current: Origin = { seq: 0, projection: '' };
   statements = 0;
+  /** Final state of every keyed row this batch read or wrote, for the cache once committed. */
+  readonly touched = new Map<EntityClass, Map<string, ObjectLiteral | undefined>>();
 
-  constructor(private readonly ds: DataSource, readonly schema: string, private readonly q: Sql) {}
+  constructor(private readonly ds: DataSource, readonly schema: string, private readonly q: Sql, private readonly cache?: RowCache) {}
 
   /** Set by the projection loop before each handler call: changes are attributed to this event. */
   at(origin: Origin): void {
@@ -107,9 +158,17 @@ export class BatchTables implements BatchContext {
         const keyRows = new Map<string, ObjectLiteral>();
         for (const op of t.ops) if (!keyRows.has(op.key)) keyRows.set(op.key, op.keyRow);
         const stored = new Map<string, ObjectLiteral>();
-        for (const raw of await this.run(`${label} (read)`, selectByKeys(this.schema, t.shape, [...keyRows.values()]))) {
-          const row = rowFromDb(t.shape, raw);
-          stored.set(keyOf(t.shape, row), row);
+        const unknown: ObjectLiteral[] = [];
+        for (const [k, keyRow] of keyRows) {
+          const c = this.cache?.get(t.shape.entity, k);
+          if (c === undefined) unknown.push(keyRow);
+          else if (c !== ABSENT) stored.set(k, c);
+        }
+        if (unknown.length && !this.cache?.complete) {
+          for (const raw of await this.run(`${label} (read)`, selectByKeys(this.schema, t.shape, unknown))) {
+            const row = rowFromDb(t.shape, raw);
+            stored.set(keyOf(t.shape, row), row);
+          }
         }
         const state = new Map<string, ObjectLiteral | undefined>(stored);
         const dirty = new Set<string>();
@@ -133,6 +192,9 @@ export class BatchTables implements BatchContext {
           if (row) upserts.push(row);
           else if (stored.has(k)) deletes.push(keyRows.get(k)!);
         }
+        const final = new Map<string, ObjectLiteral | undefined>();
+        for (const k of keyRows.keys()) final.set(k, state.get(k));
+        this.touched.set(t.shape.entity, final);
         if (upserts.length) await this.run(label, upsertRows(this.schema, t.shape, upserts, 'update'));
         if (deletes.length) await this.run(`${label} (delete)`, deleteByKeys(this.schema, t.shape, deletes));
       }

@@ -40,10 +40,11 @@ export interface UnknownTypeMessage {
   runId: string;
 }
 
+/** `source` is kept for what is needed of the last message of a batch only (its identity). */
 export type DecodedMessage =
-  | { kind: 'event'; seq: number; msgId: string; event: AnyProjectedEvent }
-  | { kind: 'rejected'; seq: number; msgId: string; rejected: RejectedMessage }
-  | { kind: 'unknown'; seq: number; msgId: string; unknown: UnknownTypeMessage };
+  | { kind: 'event'; seq: number; source: StreamMessage; event: AnyProjectedEvent }
+  | { kind: 'rejected'; seq: number; source: StreamMessage; rejected: RejectedMessage }
+  | { kind: 'unknown'; seq: number; source: StreamMessage; unknown: UnknownTypeMessage };
 
 // Only to tell "unknown type" from "not an envelope at all"; per-type validation is the catalog's.
 const ajv = new Ajv({ strict: false });
@@ -65,30 +66,30 @@ export function msgIdHeader(headers: { get(k: string): string } | undefined): st
  * the reason, an envelope of a type not in the catalog becomes `unknown`.
  */
 export function decodeStreamMessage(m: StreamMessage): DecodedMessage {
-  const msgId = messageIdentity(m);
+  const source = m;
   if (m.data.length > MAX_MESSAGE_BYTES) {
-    return { kind: 'rejected', seq: m.seq, msgId, rejected: { seq: m.seq, subject: m.subject, reason: `message is ${m.data.length} bytes, over the ${MAX_MESSAGE_BYTES}-byte limit` } };
+    return { kind: 'rejected', seq: m.seq, source, rejected: { seq: m.seq, subject: m.subject, reason: `message is ${m.data.length} bytes, over the ${MAX_MESSAGE_BYTES}-byte limit` } };
   }
   const raw = Buffer.from(m.data.buffer, m.data.byteOffset, m.data.byteLength).toString('utf8');
   let parsed: unknown;
   try {
     parsed = JSON.parse(raw);
   } catch (err) {
-    return { kind: 'rejected', seq: m.seq, msgId, rejected: { seq: m.seq, subject: m.subject, reason: `not JSON: ${(err as Error).message}` } };
+    return { kind: 'rejected', seq: m.seq, source, rejected: { seq: m.seq, subject: m.subject, reason: `not JSON: ${(err as Error).message}` } };
   }
   const type = typeof parsed === 'object' && parsed !== null ? (parsed as { type?: unknown }).type : undefined;
   if (typeof type === 'string' && !isEventType(type) && isEnvelope(parsed)) {
     const env = parsed as { id: string; runId: string };
-    return { kind: 'unknown', seq: m.seq, msgId, unknown: { seq: m.seq, subject: m.subject, type, eventId: env.id, runId: env.runId } };
+    return { kind: 'unknown', seq: m.seq, source, unknown: { seq: m.seq, subject: m.subject, type, eventId: env.id, runId: env.runId } };
   }
   try {
     // validateMessage checked the envelope and the payload against the schema of its type, so the
     // value is the typed envelope of that type: this is the one boundary cast of the projection.
     const envelope = validateMessage('evt', parsed) as EventEnvelope;
     const event = { type: envelope.type, seq: m.seq, subject: m.subject, raw, envelope } as AnyProjectedEvent;
-    return { kind: 'event', seq: m.seq, msgId, event };
+    return { kind: 'event', seq: m.seq, source, event };
   } catch (err) {
     const reason = err instanceof InvalidMessageError ? err.reason : (err as Error).message;
-    return { kind: 'rejected', seq: m.seq, msgId, rejected: { seq: m.seq, subject: m.subject, reason } };
+    return { kind: 'rejected', seq: m.seq, source, rejected: { seq: m.seq, subject: m.subject, reason } };
   }
 }

@@ -1,8 +1,8 @@
 import type { DataSource, QueryRunner } from 'typeorm';
 import { PoisonEventError } from '../errors';
-import { BatchTables, StatementFailedError } from './batch-tables';
+import { BatchTables, RowCache, StatementFailedError } from './batch-tables';
 import type { Checkpoint } from './checkpoint.entity';
-import { AnyProjectedEvent, decodeStreamMessage, DecodedMessage, RejectedMessage, StreamMessage, UnknownTypeMessage } from './messages';
+import { AnyProjectedEvent, decodeStreamMessage, DecodedMessage, messageIdentity, RejectedMessage, StreamMessage, UnknownTypeMessage } from './messages';
 import type { Projection, ProjectionSession } from './projection';
 import { assertSchemaName, quoteIdent, Sql } from './sql';
 
@@ -17,14 +17,23 @@ export interface BatchReport {
   skipped: number;
   lastSeq: number;
   statements: number;
+  /** Dedupe verdicts this batch established, for writers of other projections in the same run. */
+  dedupe: DedupeHint;
 }
 
-const emptyReport = (lastSeq: number): BatchReport => ({ applied: 0, duplicates: 0, rejected: [], unknown: [], skipped: 0, lastSeq, statements: 0 });
+/** For events of the batch with seq > `after`: first occurrences are those in `first`. */
+export interface DedupeHint {
+  after: number;
+  first: Set<number>;
+}
+
+const emptyReport = (lastSeq: number): BatchReport => ({ applied: 0, duplicates: 0, rejected: [], unknown: [], skipped: 0, lastSeq, statements: 0, dedupe: { after: Infinity, first: new Set() } });
 
 function merge(a: BatchReport, b: BatchReport): BatchReport {
   return {
     applied: a.applied + b.applied, duplicates: a.duplicates + b.duplicates, rejected: [...a.rejected, ...b.rejected], unknown: [...a.unknown, ...b.unknown],
     skipped: a.skipped + b.skipped, lastSeq: Math.max(a.lastSeq, b.lastSeq), statements: a.statements + b.statements,
+    dedupe: { after: Math.min(a.dedupe.after, b.dedupe.after), first: new Set([...a.dedupe.first, ...b.dedupe.first]) },
   };
 }
 
@@ -40,6 +49,21 @@ const isDataError = (err: unknown): err is StatementFailedError => err instanceo
 export interface WriterOptions {
   /** Off by default: a Postgres crash may lose the last batches, but their checkpoint goes with them, so they are projected again. */
   synchronousCommit?: boolean;
+  /**
+   * For a writer without the deduplicating projection (a replay writes groups of projections in
+   * parallel): whose table says which events are first occurrences. Its writer must have committed
+   * a batch before this one applies it (or pass its report's `dedupe` hint along).
+   */
+  dedupeFrom?: Projection;
+  /** The tables are new and empty, and only this writer fills them (a replay started afresh). */
+  freshTables?: boolean;
+}
+
+/** Decodes (and validates) a batch once, for any number of writers: sorted by sequence, repeats dropped. */
+export function decodeBatch(messages: StreamMessage[]): DecodedMessage[] {
+  const bySeq = new Map<number, StreamMessage>();
+  for (const m of messages) bySeq.set(m.seq, m);
+  return [...bySeq.values()].sort((a, b) => a.seq - b.seq).map(decodeStreamMessage);
 }
 
 /**
@@ -52,8 +76,10 @@ export interface WriterOptions {
 export class ReadModelWriter {
   private readonly sessions = new Map<string, ProjectionSession>();
   private readonly dedupe: Projection;
+  private readonly ownsDedupe: boolean;
   /** Positions as this writer last committed them; a mismatch means someone else wrote. */
   private known = new Map<string, number>();
+  private readonly cache = new RowCache();
 
   constructor(
     private readonly ds: DataSource,
@@ -63,9 +89,13 @@ export class ReadModelWriter {
   ) {
     assertSchemaName(schema);
     const dedupers = projections.filter((p) => p.dedupe);
-    if (dedupers.length !== 1) throw new Error(`a writer needs exactly one deduplicating projection (events or event-ids), got ${dedupers.map((p) => p.name).join(', ') || 'none'}`);
-    this.dedupe = dedupers[0];
+    if (dedupers.length > 1 || (!dedupers.length && !opts.dedupeFrom?.dedupe)) {
+      throw new Error(`a writer needs one deduplicating projection (events or event-ids), or dedupeFrom; got ${dedupers.map((p) => p.name).join(', ') || 'none'}`);
+    }
+    this.dedupe = dedupers[0] ?? opts.dedupeFrom!;
+    this.ownsDedupe = dedupers.length === 1;
     for (const p of projections) this.sessions.set(p.name, p.open());
+    this.cache.complete = opts.freshTables === true;
   }
 
   get names(): string[] {
@@ -93,16 +123,14 @@ export class ReadModelWriter {
    * found by splitting the batch, everything before it is committed, and PoisonEventError names it.
    */
   async applyBatch(messages: StreamMessage[], qr?: QueryRunner): Promise<BatchReport> {
-    const bySeq = new Map<number, StreamMessage>();
-    for (const m of messages) bySeq.set(m.seq, m);
-    const decoded = [...bySeq.values()].sort((a, b) => a.seq - b.seq).map(decodeStreamMessage);
-    return this.applyDecoded(decoded, qr);
+    return this.applyDecoded(decodeBatch(messages), { outer: qr });
   }
 
-  private async applyDecoded(decoded: DecodedMessage[], outer?: QueryRunner): Promise<BatchReport> {
+  /** As applyBatch, for a batch decoded once (decodeBatch) and shared by several writers. */
+  async applyDecoded(decoded: DecodedMessage[], opts: { outer?: QueryRunner; hint?: DedupeHint } = {}): Promise<BatchReport> {
     if (!decoded.length) return emptyReport(0);
     try {
-      return await this.transaction(decoded, outer);
+      return await this.transaction(decoded, opts);
     } catch (err) {
       if (!isDataError(err)) throw err;
       if (decoded.length === 1) {
@@ -113,12 +141,13 @@ export class ReadModelWriter {
       // Halves in their own transactions (savepoints inside a caller's transaction) until one
       // message is left: the poison. What comes before it is kept.
       const mid = Math.ceil(decoded.length / 2);
-      const first = await this.applyDecoded(decoded.slice(0, mid), outer);
-      return merge(first, await this.applyDecoded(decoded.slice(mid), outer));
+      const first = await this.applyDecoded(decoded.slice(0, mid), opts);
+      return merge(first, await this.applyDecoded(decoded.slice(mid), opts));
     }
   }
 
-  private async transaction(decoded: DecodedMessage[], outer?: QueryRunner): Promise<BatchReport> {
+  private async transaction(decoded: DecodedMessage[], opts: { outer?: QueryRunner; hint?: DedupeHint }): Promise<BatchReport> {
+    const { outer } = opts;
     const qr = outer ?? this.ds.createQueryRunner();
     if (!outer) await qr.connect();
     const savepoint = outer ? `im_batch` : undefined;
@@ -128,34 +157,40 @@ export class ReadModelWriter {
         await qr.startTransaction();
         if (!this.opts.synchronousCommit) await qr.query('SET LOCAL synchronous_commit = off');
       }
-      const report = await this.project(qr, decoded);
+      const { report, tables } = await this.project(qr, decoded, opts.hint);
       if (savepoint) await qr.query(`RELEASE SAVEPOINT ${savepoint}`);
       else await qr.commitTransaction();
       for (const s of this.sessions.values()) s.committed();
+      this.cache.apply(tables.touched);
       return report;
     } catch (err) {
       if (savepoint) await qr.query(`ROLLBACK TO SAVEPOINT ${savepoint}`).catch(() => undefined);
       else await qr.rollbackTransaction().catch(() => undefined);
       for (const s of this.sessions.values()) s.reset();
       this.known.clear();
+      this.cache.clear();
       throw err;
     } finally {
       if (!outer) await qr.release();
     }
   }
 
-  private async project(qr: QueryRunner, decoded: DecodedMessage[]): Promise<BatchReport> {
+  private async project(qr: QueryRunner, decoded: DecodedMessage[], hint?: DedupeHint): Promise<{ report: BatchReport; tables: BatchTables }> {
     const cps = await this.checkpoints(qr, true);
     for (const [name, cp] of cps) {
       // Someone else (a replica, a replay swap) moved this projection: in-memory state is stale.
-      if (this.known.get(name) !== cp.lastSeq) this.sessions.get(name)!.reset();
+      const fresh = this.known.size === 0 && cp.lastSeq === 0 && this.opts.freshTables;
+      if (this.known.get(name) !== cp.lastSeq && !fresh) {
+        this.sessions.get(name)!.reset();
+        this.cache.clear();
+      }
     }
     const floor = Math.min(...[...cps.values()].map((c) => c.lastSeq));
     const last = decoded[decoded.length - 1];
     const report = emptyReport(Math.max(floor, last.seq));
     const fresh = decoded.filter((d) => d.seq > floor);
     report.skipped = decoded.length - fresh.length;
-    const tables = new BatchTables(this.ds, this.schema, qr);
+    const tables = new BatchTables(this.ds, this.schema, qr, this.cache);
     tables.statements = 1;
     if (fresh.length) {
       const events: AnyProjectedEvent[] = [];
@@ -166,7 +201,10 @@ export class ReadModelWriter {
         else if (d.kind === 'rejected') rejected.push(d.rejected);
         else unknown.push(d.unknown);
       }
-      const first = await this.firstOccurrences(tables, cps.get(this.dedupe.name)!.lastSeq, events);
+      const first = this.ownsDedupe
+        ? await this.firstOccurrences(tables, cps.get(this.dedupe.name)!.lastSeq, events)
+        : await this.firstOccurrencesFrom(tables, events, hint);
+      report.dedupe = { after: this.ownsDedupe ? cps.get(this.dedupe.name)!.lastSeq : Infinity, first };
       const firsts = events.filter((e) => first.has(e.seq));
       report.applied = firsts.length;
       report.duplicates = events.length - firsts.length;
@@ -182,13 +220,26 @@ export class ReadModelWriter {
     const lastSeq = Math.max(last.seq, floor);
     await qr.query(
       `UPDATE ${quoteIdent(this.schema)}.checkpoint SET last_seq = GREATEST(last_seq, $2), last_msg_id = CASE WHEN last_seq < $2 THEN $3 ELSE last_msg_id END WHERE projection = ANY($1::text[])`,
-      [this.names, lastSeq, last.msgId],
+      [this.names, lastSeq, messageIdentity(last.source)],
     );
     tables.statements++;
     this.known = new Map(this.names.map((n) => [n, Math.max(cps.get(n)!.lastSeq, lastSeq)]));
     report.lastSeq = lastSeq;
     report.statements = tables.statements + 2;
-    return report;
+    return { report, tables };
+  }
+
+  /** Dedupe verdicts from the hint, and for events it does not cover, from the dedupe table. */
+  private async firstOccurrencesFrom(tables: BatchTables, events: AnyProjectedEvent[], hint?: DedupeHint): Promise<Set<number>> {
+    const first = new Set<number>();
+    const ask: number[] = [];
+    for (const e of events) {
+      if (hint && e.seq > hint.after) {
+        if (hint.first.has(e.seq)) first.add(e.seq);
+      } else ask.push(e.seq);
+    }
+    if (ask.length) for (const s of await this.dedupe.dedupe!.stored(tables, ask)) first.add(s);
+    return first;
   }
 
   /** Which events are first occurrences of their id (JetStream dedupes only within its 2-minute window). */

@@ -5,8 +5,8 @@ import { ReplayAbortedError, ReplayInProgressError } from '../errors';
 import { eventIdsProjection, READ_MODELS, readModel } from '../read-models/registry';
 import { CheckpointEntity } from './checkpoint.entity';
 import type { Projection } from './projection';
-import { BatchReport, ReadModelWriter } from './read-model-writer';
-import { createProjectionTables, createSqlObjects, createTables, dropViews, ensureReadModels } from './schema';
+import { BatchReport, decodeBatch, ReadModelWriter } from './read-model-writer';
+import { createMissingIndexes, createProjectionTables, createSqlObjects, createTables, dropViews, ensureReadModels } from './schema';
 import { LIVE_SCHEMA, quoteIdent, REPLAY_SCHEMA } from './sql';
 import { readBatches, streamLastSeq } from './stream-source';
 
@@ -83,8 +83,13 @@ export async function replayReadModels(ds: DataSource, js: JetStreamClient, jsm:
     const plan: Plan = { projections: selected.map((p) => ({ name: p.name, version: p.version })), stream, streamCreated: String(info.created) };
     const writing = selected.some((p) => p.dedupe) ? selected : [...selected, eventIdsProjection];
     const { resumed, discarded } = await prepareStaging(ds, plan, writing);
-    const writer = new ReadModelWriter(ds, REPLAY_SCHEMA, writing);
-    const start = await writer.position();
+    // Three writers in parallel, each its own transactions and checkpoints (exactly once per
+    // projection): the deduplicating table first, then the ledger and the other read models with
+    // its verdicts, one batch behind it. Postgres then works on two or three batches at once.
+    const store = writing.find((p) => p.dedupe)!;
+    const groups = [[store], writing.filter((p) => p === ledgerOf(writing)), writing.filter((p) => p !== store && p !== ledgerOf(writing))].filter((g) => g.length);
+    const [dedupeWriter, ...others] = groups.map((g, i) => new ReadModelWriter(ds, REPLAY_SCHEMA, g, { ...(i === 0 ? {} : { dedupeFrom: store }), freshTables: !resumed }));
+    const start = Math.min(...(await Promise.all([dedupeWriter, ...others].map((w) => w.position()))));
     const totals = { applied: 0, duplicates: 0, rejected: 0, unknownTypes: {} as Record<string, number> };
     const count = (r: BatchReport) => {
       totals.applied += r.applied;
@@ -101,17 +106,39 @@ export async function replayReadModels(ds: DataSource, js: JetStreamClient, jsm:
     for (;;) {
       const target = await streamLastSeq(jsm, stream);
       if (target - pos <= batchSize) break;
-      for await (const batch of readBatches(js, pos + 1, target, batchSize, stream)) {
-        if (opts.signal?.aborted) throw new ReplayAbortedError(pos);
-        const r = await writer.applyBatch(batch);
-        count(r);
-        pos = r.lastSeq;
-        progress('replaying', pos, target);
+      let behind: Promise<void> = Promise.resolve();
+      const batches = readBatches(js, pos + 1, target, batchSize, stream)[Symbol.asyncIterator]();
+      try {
+        let next = await batches.next();
+        let decoded = next.done ? undefined : decodeBatch(next.value);
+        while (decoded && !opts.signal?.aborted) {
+          const writing = dedupeWriter.applyDecoded(decoded);
+          // Awaited below; marked handled now so a failure meanwhile is not an unhandled rejection.
+          writing.catch(() => undefined);
+          // Decode the next batch while Postgres writes this one.
+          next = await batches.next();
+          const following = next.done ? undefined : decodeBatch(next.value);
+          const r = await writing;
+          await behind;
+          const current = decoded;
+          behind = Promise.all(others.map((w) => w.applyDecoded(current, { hint: r.dedupe }))).then(() => {
+            count(r);
+            pos = r.lastSeq;
+            progress('replaying', pos, target);
+          });
+          behind.catch(() => undefined);
+          decoded = following;
+        }
+      } finally {
+        await behind;
+        await batches.return?.(undefined);
       }
+      if (opts.signal?.aborted) throw new ReplayAbortedError(pos);
     }
     if (opts.signal?.aborted) throw new ReplayAbortedError(pos);
     progress('swapping', pos, await streamLastSeq(jsm, stream));
-    pos = await swap(ds, js, jsm, writer, selected, pos, batchSize, stream, count);
+    await buildIndexes(ds, writing);
+    pos = await swap(ds, js, jsm, new ReadModelWriter(ds, REPLAY_SCHEMA, writing), selected, pos, batchSize, stream, count);
     progress('done', pos, pos);
     return { projections: selected.map((p) => p.name), lastSeq: pos, resumedFrom: resumed ? start : 0, applied: totals.applied, duplicates: totals.duplicates, rejected: totals.rejected, unknownTypes: totals.unknownTypes, ...(discarded ? { discarded } : {}) };
   } finally {
@@ -137,7 +164,7 @@ async function prepareStaging(ds: DataSource, plan: Plan, writing: Projection[])
     await qr.query(`DROP SCHEMA IF EXISTS ${s} CASCADE`);
     await qr.query(`CREATE SCHEMA ${s}`);
     await createTables(qr, ds, REPLAY_SCHEMA, [CheckpointEntity]);
-    await createProjectionTables(qr, ds, REPLAY_SCHEMA, writing);
+    await createProjectionTables(qr, ds, REPLAY_SCHEMA, writing, { indexes: false });
     for (const p of writing) await qr.query(`INSERT INTO ${s}.checkpoint (projection, version, last_seq) VALUES ($1, $2, 0)`, [p.name, p.version]);
     await qr.query(`CREATE TABLE ${s}.manifest (plan jsonb NOT NULL)`);
     await qr.query(`INSERT INTO ${s}.manifest (plan) VALUES ($1)`, [JSON.stringify(plan)]);
@@ -149,6 +176,18 @@ async function prepareStaging(ds: DataSource, plan: Plan, writing: Projection[])
     await qr.release();
   }
   return { resumed: false, discarded };
+}
+
+const ledgerOf = (ps: Projection[]) => ps.find((p) => p.name === 'ledger');
+
+async function buildIndexes(ds: DataSource, writing: Projection[]): Promise<void> {
+  const qr = ds.createQueryRunner();
+  await qr.connect();
+  try {
+    await createMissingIndexes(qr, ds, REPLAY_SCHEMA, writing.flatMap((p) => p.entities));
+  } finally {
+    await qr.release();
+  }
 }
 
 async function swap(

@@ -19,14 +19,31 @@ export function tableIn(ds: DataSource, entity: EntityClass, schema: string): Ta
   });
 }
 
-export async function createTables(qr: QueryRunner, ds: DataSource, schema: string, entities: readonly EntityClass[]): Promise<void> {
-  for (const entity of entities) await qr.createTable(tableIn(ds, entity, schema), true, false, true);
+/**
+ * Creates the entities' tables in `schema`. With `indexes: false` only keys and unique constraints
+ * are created (what ON CONFLICT needs): a replay builds the other indexes once its tables are full,
+ * which is cheaper than keeping them up to date row by row.
+ */
+export async function createTables(qr: QueryRunner, ds: DataSource, schema: string, entities: readonly EntityClass[], opts: { indexes?: boolean } = {}): Promise<void> {
+  for (const entity of entities) await qr.createTable(tableIn(ds, entity, schema), true, false, opts.indexes ?? true);
 }
 
-export async function createProjectionTables(qr: QueryRunner, ds: DataSource, schema: string, projections: readonly Projection[]): Promise<void> {
+export async function createProjectionTables(qr: QueryRunner, ds: DataSource, schema: string, projections: readonly Projection[], opts: { indexes?: boolean } = {}): Promise<void> {
   for (const p of projections) {
-    await createTables(qr, ds, schema, p.entities);
+    await createTables(qr, ds, schema, p.entities, opts);
     for (const stmt of p.ddl?.(schema) ?? []) await qr.query(stmt);
+  }
+}
+
+/** Creates the entities' secondary indexes that are missing in `schema` (after a bulk load). */
+export async function createMissingIndexes(qr: QueryRunner, ds: DataSource, schema: string, entities: readonly EntityClass[]): Promise<void> {
+  for (const entity of entities) {
+    const table = tableIn(ds, entity, schema);
+    const name = ds.getMetadata(entity).tableName;
+    for (const index of table.indices) {
+      const cols = index.columnNames.map(quoteIdent).join(', ');
+      await qr.query(`CREATE ${index.isUnique ? 'UNIQUE ' : ''}INDEX IF NOT EXISTS ${quoteIdent(index.name!)} ON ${quoteIdent(schema)}.${quoteIdent(name)} (${cols})${index.where ? ` WHERE ${index.where}` : ''}`);
+    }
   }
 }
 

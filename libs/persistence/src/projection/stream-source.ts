@@ -1,8 +1,23 @@
-import { DeliverPolicy, JetStreamClient, JetStreamManager } from 'nats';
+import { DeliverPolicy, JetStreamClient, JetStreamManager, JsMsg } from 'nats';
 import { sha256Hex, STREAMS } from '@ideamine/contracts';
 import { StreamRegressedError } from '../errors';
 import type { Checkpoint } from './checkpoint.entity';
 import { msgIdHeader, StreamMessage } from './messages';
+
+/** A stream message whose headers are parsed only if its id is asked for (the last of a batch). */
+export class JsStreamMessage implements StreamMessage {
+  readonly seq: number;
+  readonly subject: string;
+  readonly data: Uint8Array;
+  constructor(private readonly m: JsMsg) {
+    this.seq = m.seq;
+    this.subject = m.subject;
+    this.data = m.data;
+  }
+  get msgId(): string | undefined {
+    return msgIdHeader(this.m.headers);
+  }
+}
 
 /**
  * Reads IM_EVENTS from `fromSeq` to `toSeq` (inclusive) with an ordered consumer, in batches of up
@@ -19,7 +34,7 @@ export async function* readBatches(
   try {
     for await (const m of messages) {
       if (m.seq > toSeq) break;
-      batch.push({ seq: m.seq, subject: m.subject, data: m.data, msgId: msgIdHeader(m.headers) });
+      batch.push(new JsStreamMessage(m));
       const end = m.seq >= toSeq || m.info.pending === 0;
       if (batch.length >= batchSize || end) {
         yield batch;

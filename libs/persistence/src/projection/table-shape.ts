@@ -91,17 +91,23 @@ export function rowFromDb(shape: TableShape, raw: Record<string, unknown>): Obje
 
 const qualified = (schema: string, shape: TableShape) => `${quoteIdent(schema)}.${quoteIdent(shape.table)}`;
 
-/** Columns as parallel arrays, one bind parameter per column whatever the number of rows. */
-function columnArrays(shape: TableShape, cols: ColumnShape[], rows: ObjectLiteral[]): unknown[][] {
-  return cols.map((c) => rows.map((r) => toParam(c, r[c.prop])));
+/**
+ * Columns as parallel arrays, one bind parameter per column whatever the number of rows. A json
+ * column goes as one JSON array of the values' texts: no array-literal escaping of every quote in
+ * Node, one JSON parse in Postgres, and json_array_elements keeps each element's exact text.
+ */
+function columnArrays(shape: TableShape, cols: ColumnShape[], rows: ObjectLiteral[]): unknown[] {
+  return cols.map((c) => (c.kind === 'json' ? `[${rows.map((r) => (toParam(c, r[c.prop]) as string | null) ?? 'null').join(',')}]` : rows.map((r) => toParam(c, r[c.prop]))));
 }
 
 function unnestOf(cols: ColumnShape[]): string {
-  return `unnest(${cols.map((c, i) => `$${i + 1}::${c.pgType}[]`).join(', ')})`;
+  if (!cols.some((c) => c.kind === 'json')) return `unnest(${cols.map((c, i) => `$${i + 1}::${c.pgType}[]`).join(', ')})`;
+  return `ROWS FROM (${cols.map((c, i) => (c.kind === 'json' ? `json_array_elements($${i + 1}::json)` : `unnest($${i + 1}::${c.pgType}[])`)).join(', ')})`;
 }
 
 /** SELECT of the rows with these keys (one statement for the whole batch). */
 export function selectByKeys(schema: string, shape: TableShape, keyRows: ObjectLiteral[]): { text: string; params: unknown[] } {
+  if (shape.key.some((k) => k.kind === 'json')) throw new Error(`${shape.table}: a json column cannot be a key`);
   const params = columnArrays(shape, shape.key, keyRows);
   const cols = shape.key.map((k) => quoteIdent(k.name)).join(', ');
   const text = shape.key.length === 1

@@ -1,4 +1,5 @@
 import type { DataSource } from 'typeorm';
+import type { StreamMessage } from '../../projection/messages';
 import { useTestInfra } from '../../../../../test/harness';
 import { EventScript, migratedDataSource, project } from '../../testing';
 import { avgPhaseDuration, phasePerformance } from './phase-metrics.queries';
@@ -22,7 +23,7 @@ describe('phase metrics read model', () => {
 
   beforeAll(async () => {
     ds = await migratedDataSource(infra().databaseUrl);
-    const all = [];
+    const all: StreamMessage[] = [];
     const old = Date.now() - 100 * 86400_000;
     for (const [i, [ms, outcome]] of ([[60_000, 'completed'], [120_000, 'completed'], [180_000, 'completed'], [30_000, 'failed']] as const).entries()) {
       const s = new EventScript(undefined, { start: i === 0 ? old : Date.now() - 86400_000, firstSeq: all.length + 1 });

@@ -1,4 +1,5 @@
 import type { DataSource } from 'typeorm';
+import type { StreamMessage } from '../../projection/messages';
 import { uuidv7 } from '@ideamine/contracts';
 import { useTestInfra } from '../../../../../test/harness';
 import { EventScript, migratedDataSource, project } from '../../testing';
@@ -38,7 +39,7 @@ describe('runs read model', () => {
 
   beforeAll(async () => {
     ds = await migratedDataSource(infra().databaseUrl);
-    const all = [];
+    const all: StreamMessage[] = [];
     for (let i = 0; i < 5; i++) {
       const s = new EventScript(uuidv7(Date.UTC(2026, 0, 5 + i)), { start: Date.UTC(2026, 0, 5 + i), firstSeq: all.length + 1 });
       run(s, `idea ${i}`, { complete: i % 2 === 0, blocked: i === 3 });
