@@ -6,6 +6,7 @@ import { createDataSource } from '@ideamine/persistence';
 import { READINESS_CHECKS, SERVICE_CONFIG, ServiceConfig, ServiceKitModule } from '@ideamine/service-kit';
 import { ApiKeyGuard } from './auth/api-key.guard';
 import { RunsController } from './runs/runs.controller';
+import { InsightsController } from './insights/insights.controller';
 import { DATA_SOURCE } from './tokens';
 
 const perMinute = Number(process.env.IM_RATE_LIMIT_PER_MIN ?? 300);
@@ -42,7 +43,7 @@ const perMinute = Number(process.env.IM_RATE_LIMIT_PER_MIN ?? 300);
       exports: [DATA_SOURCE],
     }),
   ],
-  controllers: [RunsController],
+  controllers: [RunsController, InsightsController],
   providers: [
     { provide: APP_GUARD, useClass: ThrottlerGuard },
     { provide: APP_GUARD, useClass: ApiKeyGuard },

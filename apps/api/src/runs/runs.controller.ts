@@ -6,11 +6,12 @@ import type { DataSource } from 'typeorm';
 import type { ObjectStore } from 'nats';
 
 import { getArtifact, NatsResources } from '@ideamine/jetstream';
-import { EventEntity, PhaseEntity, RunEntity, TaskEntity } from '@ideamine/persistence';
+import { findRun, listPhases, listRunEvents, listRuns, listTasks, RunEntity } from '@ideamine/persistence';
 import { EventPublisher, NATS } from '@ideamine/service-kit';
 import { BUCKETS, deriveEventId, DOSSIER_CSP, uuidv7 } from '@ideamine/contracts';
 import { DOSSIER_FORMATS, ExtendBudgetDto, ListRunsQuery, ReasonDto, RevokeWaiverDto, SubmitRunDto, WaiverDto } from './runs.dto';
 import { toRunView } from './run-view';
+import { EventPageQuery, PageQuery, withCursor } from '../insights/page.dto';
 import { DATA_SOURCE } from '../tokens';
 
 type AuthedRequest = Request & { apiKeyLabel?: string };
@@ -45,12 +46,12 @@ export class RunsController {
 
   @Get()
   async list(@Query() q: ListRunsQuery) {
-    const runs = await this.ds.getRepository(RunEntity).find({ where: q.status ? { status: q.status } : {}, order: { createdAt: 'DESC' }, take: q.limit ?? 50 });
-    return { runs: runs.map((r) => ({ runId: r.runId, status: r.status, idea: r.idea.slice(0, 200), createdAt: r.createdAt, updatedAt: r.updatedAt })) };
+    const page = await withCursor(() => listRuns(this.ds, { status: q.status, limit: q.limit ?? 50, cursor: q.cursor }));
+    return { runs: page.items.map((r) => ({ runId: r.runId, status: r.status, idea: r.idea.slice(0, 200), createdAt: r.createdAt, updatedAt: r.updatedAt })), nextCursor: page.nextCursor };
   }
 
   private async findRun(id: string): Promise<RunEntity> {
-    const run = await this.ds.getRepository(RunEntity).findOneBy({ runId: id });
+    const run = await findRun(this.ds, id);
     if (!run) throw new NotFoundException(`run ${id} not found (a run just submitted appears within a second or two)`);
     return run;
   }
@@ -58,23 +59,22 @@ export class RunsController {
   @Get(':id')
   async get(@Param('id', uuid) id: string) {
     const run = await this.findRun(id);
-    const phases = await this.ds.getRepository(PhaseEntity).findBy({ runId: id });
-    return toRunView(run, phases);
+    return toRunView(run, await listPhases(this.ds, id));
   }
 
   @Get(':id/tasks')
-  async tasks(@Param('id', uuid) id: string) {
+  async tasks(@Param('id', uuid) id: string, @Query() q: PageQuery) {
     await this.findRun(id);
-    const tasks = await this.ds.getRepository(TaskEntity).find({ where: { runId: id }, order: { scheduledAt: 'ASC', taskId: 'ASC' } });
-    return { tasks };
+    const page = await withCursor(() => listTasks(this.ds, id, { limit: q.limit ?? 500, cursor: q.cursor }));
+    return { tasks: page.items, nextCursor: page.nextCursor };
   }
 
+  /** The run's envelopes exactly as published (proto-events), paginated by stream sequence. */
   @Get(':id/events')
-  async events(@Param('id', uuid) id: string, @Query('after') after?: string) {
+  async events(@Param('id', uuid) id: string, @Query() q: EventPageQuery) {
     await this.findRun(id);
-    const afterSeq = after && /^\d+$/.test(after) ? after : '0';
-    const events = await this.ds.getRepository(EventEntity).createQueryBuilder('e').where('e.run_id = :id AND e.seq > :after', { id, after: afterSeq }).orderBy('e.seq', 'ASC').limit(500).getMany();
-    return { events };
+    const page = await withCursor(() => listRunEvents(this.ds, id, { limit: q.limit ?? 100, cursor: q.cursor ?? q.after }));
+    return { events: page.items, nextCursor: page.nextCursor };
   }
 
   private async command(name: 'cancel-run' | 'pause-run' | 'resume-run', id: string, body: ReasonDto, req: AuthedRequest) {

@@ -51,6 +51,7 @@ export class RevokeWaiverDto {
 export class ListRunsQuery {
   @IsOptional() @Type(() => Number) @IsNumber() @Min(1) @Max(200) limit?: number;
   @IsOptional() @IsIn(['pending', 'running', 'paused', 'blocked', 'completed', 'failed', 'cancelled']) status?: string;
+  @IsOptional() @IsString() @MaxLength(512) cursor?: string;
 }
 
 export const DOSSIER_FORMATS = ['json', 'html', 'pdf'] as const;

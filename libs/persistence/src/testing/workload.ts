@@ -79,19 +79,27 @@ export function generateWorkload(opts: WorkloadOptions): GeneratedMessage[] {
   return out;
 }
 
-/** The same workload as a generator (for a million events without holding them all). */
+/**
+ * The same workload as a generator (for a million events without holding them all). Up to eight
+ * runs are in progress at once and their messages interleave, each run's own in causal order.
+ */
 export function* workloadStream(opts: WorkloadOptions): Generator<GeneratedMessage> {
   const rng = prng(opts.seed ?? 1);
   let clock = opts.startTime ?? Date.UTC(2026, 0, 5, 9, 0, 0);
-  const pending: GeneratedMessage[] = [];
-  for (let r = 0; r < opts.runs; r++) {
-    // Interleave runs a little, as concurrent runs do: hold some messages back for a while.
-    for (const m of runMessages(rng, () => (clock += rng.int(1, 40)), opts)) {
-      pending.push(m);
-      if (pending.length > 24) yield pending.splice(rng.int(0, 3), 1)[0];
+  const tick = () => (clock += rng.int(1, 40));
+  const active: Generator<GeneratedMessage>[] = [];
+  let started = 0;
+  for (;;) {
+    while (active.length < 8 && started < opts.runs) {
+      active.push(runMessages(rng, tick, opts));
+      started++;
     }
+    if (!active.length) return;
+    const i = rng.int(0, active.length - 1);
+    const next = active[i].next();
+    if (next.done) active.splice(i, 1);
+    else yield next.value;
   }
-  yield* pending;
 }
 
 function* runMessages(rng: Rng, tick: () => number, opts: WorkloadOptions): Generator<GeneratedMessage> {
