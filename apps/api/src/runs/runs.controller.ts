@@ -73,7 +73,7 @@ export class RunsController {
   @Get(':id/events')
   async events(@Param('id', uuid) id: string, @Query() q: EventPageQuery) {
     await this.findRun(id);
-    const page = await withCursor(() => listRunEvents(this.ds, id, { limit: q.limit ?? 100, cursor: q.cursor ?? q.after }));
+    const page = await withCursor(() => listRunEvents(this.ds, id, { limit: q.limit ?? 500, cursor: q.cursor ?? q.after }));
     return { events: page.items, nextCursor: page.nextCursor };
   }
 
