@@ -61,7 +61,7 @@ describe('ProjectorService', () => {
     await publishMessages(nc.jetstream(), workload);
     const end = await lastSeq();
     await until('the projector to catch up', async () => (await position()) === end);
-    const batches = (await metric('im_projector_batch_messages')).find((v) => v.metricName === 'im_projector_batch_messages_count')!.value;
+    const batches = (await metric('im_projector_batch_messages')).find((v) => (v as { metricName?: string }).metricName === 'im_projector_batch_messages_count')!.value;
     expect(batches).toBeLessThanOrEqual(20);
     const outcomes = Object.fromEntries((await metric('im_projector_events_total')).map((v) => [v.labels.outcome, v.value]));
     expect(outcomes).toMatchObject({ applied: workload.filter((m) => m.kind === 'event').length, unknown_type: workload.filter((m) => m.kind === 'unknown').length, rejected: workload.filter((m) => m.kind === 'invalid').length });

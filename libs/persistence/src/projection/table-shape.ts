@@ -91,18 +91,37 @@ export function rowFromDb(shape: TableShape, raw: Record<string, unknown>): Obje
 
 const qualified = (schema: string, shape: TableShape) => `${quoteIdent(schema)}.${quoteIdent(shape.table)}`;
 
-/**
- * Columns as parallel arrays, one bind parameter per column whatever the number of rows. A json
- * column goes as one JSON array of the values' texts: no array-literal escaping of every quote in
- * Node, one JSON parse in Postgres, and json_array_elements keeps each element's exact text.
- */
+/** Columns as parallel arrays (Postgres array literals), one bind parameter per column: for key reads. */
 function columnArrays(shape: TableShape, cols: ColumnShape[], rows: ObjectLiteral[]): unknown[] {
-  return cols.map((c) => (c.kind === 'json' ? `[${rows.map((r) => (toParam(c, r[c.prop]) as string | null) ?? 'null').join(',')}]` : rows.map((r) => toParam(c, r[c.prop]))));
+  return cols.map((c) => rows.map((r) => toParam(c, r[c.prop])));
 }
 
 function unnestOf(cols: ColumnShape[]): string {
-  if (!cols.some((c) => c.kind === 'json')) return `unnest(${cols.map((c, i) => `$${i + 1}::${c.pgType}[]`).join(', ')})`;
-  return `ROWS FROM (${cols.map((c, i) => (c.kind === 'json' ? `json_array_elements($${i + 1}::json)` : `unnest($${i + 1}::${c.pgType}[])`)).join(', ')})`;
+  return `unnest(${cols.map((c, i) => `$${i + 1}::${c.pgType}[]`).join(', ')})`;
+}
+
+/**
+ * Rows for a write, as one JSON array per column. JSON.stringify (native) is several times cheaper
+ * in Node than node-postgres' array literals (an escape per quote of every value), Postgres parses
+ * each array once, and for a json column json_array_elements keeps each element's exact text.
+ */
+function jsonColumns(cols: ColumnShape[], rows: ObjectLiteral[]): string[] {
+  return cols.map((c) => {
+    if (c.kind === 'json') return `[${rows.map((r) => (toParam(c, r[c.prop]) as string | null) ?? 'null').join(',')}]`;
+    if (c.kind === 'jsonb') return sanitizeJsonText(JSON.stringify(rows.map((r) => r[c.prop] ?? null)));
+    return JSON.stringify(rows.map((r) => toParam(c, r[c.prop])));
+  });
+}
+
+function selectFromJson(cols: ColumnShape[]): string {
+  const from = cols.map((c, i) => (c.kind === 'json' || c.kind === 'jsonb' ? `json_array_elements($${i + 1}::json)` : `json_array_elements_text($${i + 1}::json)`));
+  const select = cols.map((c, i) => {
+    const v = `u.c${i + 1}`;
+    if (c.kind === 'json') return `CASE WHEN json_typeof(${v}) = 'null' THEN NULL ELSE ${v} END`;
+    if (c.kind === 'jsonb') return `CASE WHEN json_typeof(${v}) = 'null' THEN NULL ELSE ${v}::jsonb END`;
+    return `${v}::${c.pgType}`;
+  });
+  return `SELECT ${select.join(', ')} FROM ROWS FROM (${from.join(', ')}) AS u(${cols.map((_, i) => `c${i + 1}`).join(', ')})`;
 }
 
 /** SELECT of the rows with these keys (one statement for the whole batch). */
@@ -117,7 +136,7 @@ export function selectByKeys(schema: string, shape: TableShape, keyRows: ObjectL
 }
 
 /**
- * One multi-row INSERT … SELECT FROM unnest(…) ON CONFLICT for many rows: `update` replaces every
+ * One multi-row INSERT … SELECT FROM ROWS FROM (json_array_elements…) ON CONFLICT for many rows: `update` replaces every
  * non-key column (rows were folded to their final state in memory), `ignore` keeps the existing row
  * (append-only tables), and `returning` names columns of the rows actually inserted.
  */
@@ -130,8 +149,8 @@ export function upsertRows(
   const action = onConflict === 'update' && nonKey.length
     ? `${conflict} DO UPDATE SET ${nonKey.map((c) => `${quoteIdent(c.name)} = EXCLUDED.${quoteIdent(c.name)}`).join(', ')}`
     : `${conflict} DO NOTHING`;
-  const text = `INSERT INTO ${qualified(schema, shape)} (${names}) SELECT * FROM ${unnestOf(shape.columns)} ${action}${returning ? ` RETURNING ${returning}` : ''}`;
-  return { text, params: columnArrays(shape, shape.columns, rows) };
+  const text = `INSERT INTO ${qualified(schema, shape)} (${names}) ${selectFromJson(shape.columns)} ${action}${returning ? ` RETURNING ${returning}` : ''}`;
+  return { text, params: jsonColumns(shape.columns, rows) };
 }
 
 export function deleteByKeys(schema: string, shape: TableShape, keyRows: ObjectLiteral[]): { text: string; params: unknown[] } {
@@ -142,5 +161,5 @@ export function deleteByKeys(schema: string, shape: TableShape, keyRows: ObjectL
 /** A plain multi-row INSERT: a key that exists already fails the statement (and so the batch). */
 export function insertRows(schema: string, shape: TableShape, rows: ObjectLiteral[]): { text: string; params: unknown[] } {
   const names = shape.columns.map((c) => quoteIdent(c.name)).join(', ');
-  return { text: `INSERT INTO ${qualified(schema, shape)} (${names}) SELECT * FROM ${unnestOf(shape.columns)}`, params: columnArrays(shape, shape.columns, rows) };
+  return { text: `INSERT INTO ${qualified(schema, shape)} (${names}) ${selectFromJson(shape.columns)}`, params: jsonColumns(shape.columns, rows) };
 }
