@@ -34,6 +34,7 @@ export class ProjectorService implements OnApplicationBootstrap, OnApplicationSh
   private wake?: () => void;
   private alarm?: Alarm;
   private closeFollow?: () => Promise<void>;
+  private alarmProjection = '';
 
   constructor(
     @Inject(NATS) private readonly nats: NatsResources,
@@ -60,20 +61,25 @@ export class ProjectorService implements OnApplicationBootstrap, OnApplicationSh
 
   private raise(alarm: Alarm, projection = '') {
     if (this.alarm?.message !== alarm.message) this.logger.error({ alarm: alarm.kind }, alarm.message);
+    if (this.alarm) projectorAlarm.set({ alarm: this.alarm.kind, projection: this.alarmProjection }, 0);
     this.alarm = alarm;
+    this.alarmProjection = projection;
     projectorAlarm.set({ alarm: alarm.kind, projection }, 1);
   }
 
   private clear() {
-    if (this.alarm) this.logger.info({ alarm: this.alarm.kind }, 'projector alarm cleared; projecting again');
+    if (!this.alarm) return;
+    this.logger.info({ alarm: this.alarm.kind }, 'projector alarm cleared; projecting again');
+    projectorAlarm.set({ alarm: this.alarm.kind, projection: this.alarmProjection }, 0);
     this.alarm = undefined;
-    projectorAlarm.reset();
   }
 
   /** Projections whose tables are at the code's version; the others wait for `ideamine replay --projection NAME`. */
   private async activeProjections(): Promise<Projection[]> {
     const { created, stale } = await ensureReadModels(this.ds, READ_MODELS);
     if (created.length) this.logger.info({ created }, 'created read models; they fill from the start of the stream');
+    projectorAlarm.reset();
+    if (this.alarm) projectorAlarm.set({ alarm: this.alarm.kind, projection: this.alarmProjection }, 1);
     for (const s of stale) {
       projectorAlarm.set({ alarm: 'stale_version', projection: s.name }, 1);
       this.logger.warn({ projection: s.name, stored: s.storedVersion, code: s.codeVersion }, `read model ${s.name} is at version ${s.storedVersion}, this code writes version ${s.codeVersion}: not updated until rebuilt with: ideamine replay --projection ${s.name}`);
@@ -129,6 +135,7 @@ export class ProjectorService implements OnApplicationBootstrap, OnApplicationSh
     let buffer: StreamMessage[] = [];
     let firstAt = 0;
     let flushing: Promise<void> = Promise.resolve();
+    let busy = false;
     let timer: NodeJS.Timeout | undefined;
     let ended: Error | undefined;
     const flush = () => {
@@ -138,11 +145,21 @@ export class ProjectorService implements OnApplicationBootstrap, OnApplicationSh
       const batch = buffer;
       buffer = [];
       const since = firstAt;
+      busy = true;
       flushing = flushing.then(() => this.write(writer, batch, since)).catch((err: Error) => {
         ended ??= err;
         void messages.close();
+      }).finally(() => {
+        busy = false;
       });
       return flushing;
+    };
+    // While a batch is being written (or retried through an outage) the timer does not queue
+    // more: the buffer grows to a full batch and the loop below waits, so memory stays bounded.
+    const onTimer = () => {
+      timer = undefined;
+      if (busy) timer = setTimeout(onTimer, this.opts.flushMs);
+      else void flush();
     };
     const checks = setInterval(() => {
       void this.periodicCheck(writer, active).then((reason) => {
@@ -172,7 +189,7 @@ export class ProjectorService implements OnApplicationBootstrap, OnApplicationSh
           // Backpressure: wait for this flush before reading on, so the buffer stays bounded.
           await flush();
         } else {
-          timer ??= setTimeout(() => void flush(), this.opts.flushMs);
+          timer ??= setTimeout(onTimer, this.opts.flushMs);
         }
       }
     } finally {

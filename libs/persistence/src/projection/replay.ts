@@ -6,7 +6,7 @@ import { eventIdsProjection, READ_MODELS, readModel } from '../read-models/regis
 import { CheckpointEntity } from './checkpoint.entity';
 import type { Projection } from './projection';
 import { BatchReport, decodeBatch, ReadModelWriter } from './read-model-writer';
-import { createMissingIndexes, createProjectionTables, createSqlObjects, createTables, dropViews, ensureReadModels } from './schema';
+import { createMissingIndexes, createProjectionTables, createSqlObjects, createTables, dropViews, ensureReadModels, SCHEMA_LOCK } from './schema';
 import { LIVE_SCHEMA, quoteIdent, REPLAY_SCHEMA } from './sql';
 import { readBatches, streamLastSeq } from './stream-source';
 
@@ -200,6 +200,7 @@ async function swap(
   await qr.connect();
   try {
     await qr.startTransaction();
+    await qr.query('SELECT pg_advisory_xact_lock($1)', [SCHEMA_LOCK]);
     // The live projector locks its checkpoint rows first thing in every batch, so it now waits;
     // a table lock (not row locks) also keeps it from holding any read-model table we drop.
     await qr.query(`LOCK TABLE ${live}.checkpoint IN ACCESS EXCLUSIVE MODE`);

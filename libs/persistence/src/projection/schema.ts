@@ -77,7 +77,8 @@ export interface StaleProjection {
   codeVersion: number;
 }
 
-const ENSURE_LOCK = 7_270_002;
+/** Serializes DDL on the live schema: projectors starting (ensure) and a replay swapping tables in. */
+export const SCHEMA_LOCK = 7_270_002;
 
 /**
  * Creates what is missing in the live schema: the schema, the checkpoint table, the tables of any
@@ -91,7 +92,7 @@ export async function ensureReadModels(ds: DataSource, projections: readonly Pro
   const s = quoteIdent(LIVE_SCHEMA);
   try {
     if (!qrIn) await qr.startTransaction();
-    await qr.query('SELECT pg_advisory_xact_lock($1)', [ENSURE_LOCK]);
+    await qr.query('SELECT pg_advisory_xact_lock($1)', [SCHEMA_LOCK]);
     await qr.query(`CREATE SCHEMA IF NOT EXISTS ${s}`);
     await createTables(qr, ds, LIVE_SCHEMA, [CheckpointEntity]);
     const rows: { projection: string; version: number }[] = await qr.query(`SELECT projection, version FROM ${s}.checkpoint`);
