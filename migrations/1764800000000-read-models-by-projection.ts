@@ -2,7 +2,7 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
 import { ensureReadModels, READ_MODELS } from '@ideamine/persistence';
 
 /**
- * Read models by projection (ADR 0005): one checkpoint row per projection, tables created from the
+ * Read models by projection (ADR 0007): one checkpoint row per projection, tables created from the
  * registry's entities. Read models are projections of the stream, so the old layout is dropped, not
  * converted: the projector fills the new tables from the stream when it starts.
  */

@@ -1,7 +1,9 @@
 /**
  * npm run demo   — local NATS + Postgres under .data/, every service, one idea end to end, dossier in out/.
- * npm start      — the same stack, left running with the API on PORT (default 8080).
+ * npm start      — the same stack, left running with the API and dashboard on PORT (default 8080);
+ *                  SIGTERM, SIGINT or SIGHUP (or its parent, npm, going away) stops everything it started.
  * Options: --idea "<text>"  --target-user "<group>" (repeatable)  --constraint "<text>" (repeatable)
+ * IM_DEMO_DATA_DIR moves .data/ elsewhere (tests run several stacks side by side).
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -19,7 +21,7 @@ const SAMPLE = {
 };
 const input = { idea: values('--idea')[0] ?? SAMPLE.idea, targetUsers: values('--idea').length ? values('--target-user') : SAMPLE.targetUsers, constraints: values('--idea').length ? values('--constraint') : SAMPLE.constraints };
 const root = resolve(__dirname, '..', '..');
-const dataDir = join(root, '.data');
+const dataDir = resolve(process.env.IM_DEMO_DATA_DIR ?? join(root, '.data'));
 const RUN_TIMEOUT_MS = Number(process.env.IM_DEMO_TIMEOUT_MS ?? 20 * 60_000);
 
 function die(message: string): never {
@@ -49,16 +51,30 @@ async function main() {
   try {
     stack = await startLocalStack({ baseDir: dataDir });
   } catch (err) {
-    if (err instanceof MissingBinaryError) die(err.message);
+    // Typed dev-stack errors (missing binary, data dir access, a server that would not start) say what to do.
+    if (err instanceof MissingBinaryError || typeof (err as { code?: unknown }).code === 'string') die((err as Error).message);
     throw err;
   }
   console.log(`NATS ${stack.natsUrl}   Postgres ${stack.databaseUrl.replace(/\/\/[^@]*@/, '//')}`);
   let services: RunningServices | undefined;
-  const shutdown = async () => {
+  let stopping: Promise<void> | undefined;
+  const shutdown = () => (stopping ??= (async () => {
     await services?.stop().catch(() => undefined);
     await stack.stop().catch(() => undefined);
+  })());
+  const stopOn = (why: string) => {
+    if (stopping) return;
+    console.log(`\n${why}: stopping every service, NATS and Postgres...`);
+    void shutdown().then(() => {
+      console.log('stopped');
+      process.exit(0);
+    });
   };
-  process.once('SIGINT', () => void shutdown().then(() => process.exit(130)));
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => stopOn(signal));
+  // npm forwards SIGINT and SIGTERM to us but dies of SIGHUP without passing it on; when our
+  // parent goes, we are re-parented, and take that as the signal to stop.
+  const parent = process.ppid;
+  setInterval(() => process.ppid !== parent && stopOn(`parent process ${parent} exited`), 500).unref();
   try {
     const started = Date.now();
     services = await startServices({
@@ -68,7 +84,15 @@ async function main() {
     });
     console.log(`${services.instances.length} services ready in ${((Date.now() - started) / 1000).toFixed(1)} s; logs in .data/logs/`);
     if (serve) {
-      console.log(`\nAPI: ${services.apiUrl}  (Authorization: Bearer ${apiKey})\n  curl -H "Authorization: Bearer ${apiKey}" -H 'content-type: application/json' -d '{"idea":"..."}' ${services.apiUrl}/v1/runs\nCtrl-C stops everything.`);
+      console.log(`\nDashboard: ${services.apiUrl}/  (sign in with the API key ${apiKey})`);
+      console.log(`API:       ${services.apiUrl}/v1  (Authorization: Bearer ${apiKey}); docs ${services.apiUrl}/docs, OpenAPI ${services.apiUrl}/openapi.json`);
+      console.log('Services:');
+      for (const i of services.instances) {
+        const base = `http://127.0.0.1:${i.port}`;
+        console.log(`  ${i.service.padEnd(17)} health ${base}/health/ready   metrics ${base}/metrics`);
+      }
+      console.log(`CLI:       IM_API_URL=${services.apiUrl} IM_API_KEY=${apiKey} npm run cli -- runs list`);
+      console.log('Ctrl-C (or SIGTERM / SIGHUP) stops everything.');
       await new Promise(() => undefined);
     }
     const t0 = Date.now();

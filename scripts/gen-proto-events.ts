@@ -5,6 +5,7 @@
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { exportSchemas } from '../libs/contracts/src/schema-export';
+import { flowsMarkdown } from '../libs/deciders/src/flows';
 
 // npm scripts run from the repository root.
 const outDir = join(process.cwd(), 'proto-events', 'schemas');
@@ -23,6 +24,13 @@ for (const [file, schema] of Object.entries(exportSchemas())) {
   mkdirSync(dirname(path), { recursive: true });
   writeFileSync(path, text);
 }
+const flows = join(process.cwd(), 'proto-events', 'FLOWS.md');
+if (check) {
+  if (!existsSync(flows) || readFileSync(flows, 'utf8') !== flowsMarkdown()) {
+    console.error('stale: proto-events/FLOWS.md');
+    stale++;
+  }
+} else writeFileSync(flows, flowsMarkdown());
 if (check && stale) {
   console.error(`${stale} schema file(s) disagree with libs/contracts; run npm run proto:gen`);
   process.exit(1);

@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { copyFileSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, closeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { AckPolicy, connect, ErrorCode, Events, NatsConnection, NatsError } from 'nats';
+import { AckPolicy, connect, DeliverPolicy, ErrorCode, Events, NatsConnection, NatsError } from 'nats';
 import { AGGREGATES, AggregateKind, COMMAND_CATALOG, CommandName, STREAMS, subjects } from '@ideamine/contracts';
 import { findNatsServer, freePort } from '@ideamine/devstack';
 import { loadJetStreamSpec, provisionJetStream } from '../../libs/jetstream/src/provisioning';
@@ -22,18 +22,17 @@ const USERS = [...SERVICES, 'cli', 'tap'];
 const RUN = 'r1';
 const data = (s = 'x') => Buffer.from(JSON.stringify({ test: s }));
 
-/** Who sends each command (the callers of EventPublisher.sendCommand in apps/). */
+/** Who sends each command (the callers of EventPublisher.sendCommand in apps/, and the deciders' commands). */
 const SENDERS: Record<CommandName, string[]> = {
   'submit-run': ['api'], 'cancel-run': ['api'], 'pause-run': ['api'], 'resume-run': ['api'], 'extend-budget': ['api'],
-  'grant-waiver': ['api'], 'revoke-waiver': ['api'], 'compile-dossier': ['api'],
-  'retry-task': ['api', 'supervisor', 'planner'],
-  'fire-timer': ['supervisor'],
+  'grant-waiver': ['api'], 'revoke-waiver': ['api'], 'retry-task': ['api'],
+  'compile-dossier': ['api', 'dossier'],
   'run-task': ['scheduler'],
 };
-/** Which service writes each KV bucket (the only user allowed to publish on $KV.<bucket>.>). */
-const KV_WRITERS: Record<string, string> = {
-  'im-state-planner': 'planner', 'im-state-scheduler': 'scheduler', 'im-state-gatekeeper': 'gatekeeper',
-  'im-task-results': 'worker', 'im-checkpoints': 'worker',
+const DECIDERS = ['planner', 'scheduler', 'gatekeeper', 'supervisor', 'dossier'];
+/** Which services write each KV bucket (the only users allowed to publish on $KV.<bucket>.>). */
+const KV_WRITERS: Record<string, string[]> = {
+  'im-decider-state': DECIDERS, 'im-leases': DECIDERS, 'im-checkpoints': ['worker'], 'im-api-idempotency': ['api'],
 };
 const ARTIFACT_WRITERS = ['scheduler', 'worker', 'dossier'];
 const ARTIFACT_READERS = ['api', 'gatekeeper', 'scheduler', 'worker', 'dossier'];
@@ -167,7 +166,8 @@ describe('nats-server.conf on a real nats-server', () => {
 
   it.each(Object.keys(COMMAND_CATALOG) as CommandName[])('command %s: only its senders may publish it', async (name) => {
     const service = COMMAND_CATALOG[name].service;
-    const subject = name === 'run-task' ? subjects.workerPool('default') : subjects.command(service, name);
+    // Commands for deciders travel in the run's log (ADR 0005); the rest through IM_CMD.
+    const subject = name === 'run-task' ? subjects.workerPool('default') : COMMAND_CATALOG[name].via === 'log' ? subjects.event(RUN, 'cmd', service) : subjects.command(service, name);
     for (const user of USERS) {
       const expected = SENDERS[name].includes(user) ? 'ok' : 'denied';
       expect(`${user} -> ${subject}: ${await jsPublish(user, subject)}`).toBe(`${user} -> ${subject}: ${expected}`);
@@ -188,7 +188,7 @@ describe('nats-server.conf on a real nats-server', () => {
     for (const bucket of buckets) {
       for (const user of SERVICES) {
         const kv = await (await as(user)).jetstream().views.kv(bucket);
-        expect(`${user} -> ${bucket}: ${await outcome(kv.put(`k-${user}`, data()))}`).toBe(`${user} -> ${bucket}: ${KV_WRITERS[bucket] === user ? 'ok' : 'denied'}`);
+        expect(`${user} -> ${bucket}: ${await outcome(kv.put(`k-${user}`, data()))}`).toBe(`${user} -> ${bucket}: ${KV_WRITERS[bucket].includes(user) ? 'ok' : 'denied'}`);
       }
     }
   });
@@ -225,6 +225,15 @@ describe('nats-server.conf on a real nats-server', () => {
     const info = await consumer.info();
     expect(info.num_ack_pending).toBe(0);
     expect(info.num_pending).toBe(0);
+  });
+
+  it('deciders read IM_EVENTS from any sequence through an ordered consumer (no durable, nothing to ack)', async () => {
+    expect(await jsPublish('gatekeeper', subjects.event(RUN, 'gate', 'ordered'))).toBe('ok');
+    for (const user of DECIDERS) {
+      const consumer = await (await as(user)).jetstream().consumers.get(STREAMS.events, { filterSubjects: subjects.allEvents, deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: 1 });
+      const m = await consumer.next({ expires: 2000 });
+      expect(`${user}: ${m?.seq}`).toBe(`${user}: 1`);
+    }
   });
 
   it('services cannot create, delete, reconfigure or purge streams', async () => {

@@ -41,10 +41,10 @@ describe('walking skeleton: all services, real NATS and Postgres', () => {
 
   it('rejects bad bodies with the field and the reason', async () => {
     const unknown = await request(api).post('/v1/runs').set(auth).send({ idea: 'A todo app', colour: 'blue' }).expect(400);
-    expect(unknown.body.message.join()).toMatch(/property colour should not exist/);
+    expect(unknown.body.error.message).toMatch(/property colour should not exist/);
     const empty = await request(api).post('/v1/runs').set(auth).send({ idea: '   ', targetUsers: 'everyone' }).expect(400);
-    expect(empty.body.message.join()).toMatch(/idea should not be empty/);
-    expect(empty.body.message.join()).toMatch(/targetUsers must be an array/);
+    expect(empty.body.error.message).toMatch(/idea should not be empty/);
+    expect(empty.body.error.message).toMatch(/targetUsers must be an array/);
     await request(api).post('/v1/runs').set(auth).set('content-type', 'application/json').send('{"idea": ').expect(400);
     await request(api).post('/v1/runs').set(auth).send({ idea: 'x'.repeat(70 * 1024) }).expect(413);
     await request(api).get('/v1/runs/not-a-uuid').set(auth).expect(400);

@@ -1,7 +1,7 @@
 import { headers as natsHeaders, StringCodec } from 'nats';
 import {
   ConcurrencyConflictError, durationToNanos, getArtifact, loadJetStreamSpec, provisionJetStream, publishEnvelope, putArtifact,
-  readStream, RetryLaterError, runDurableConsumer, withSnapshot, ArtifactIntegrityError, PermanentMessageError, MessageContext,
+  readStream, RetryLaterError, runDurableConsumer, ArtifactIntegrityError, PermanentMessageError, MessageContext,
 } from '@ideamine/jetstream';
 import { BUCKETS, envelopeEvent, HEADERS, newEvent, STREAMS, uuidv7 } from '@ideamine/contracts';
 import { join } from 'node:path';
@@ -114,23 +114,6 @@ describe('JetStream library against a real nats-server', () => {
       await runner.stop();
     }
   }, 20_000);
-
-  it('withSnapshot serializes concurrent deciders with compare-and-set', async () => {
-    const r = await nats.resources();
-    const kv = await r.js.views.kv(BUCKETS.plannerState);
-    const effects: number[] = [];
-    await Promise.all(
-      Array.from({ length: 8 }, (_, i) =>
-        withSnapshot<{ n: number; by: number[] }>(kv, 'it.counter', () => ({ n: 0, by: [] }), async (s) => {
-          await new Promise((res) => setTimeout(res, 5));
-          return { next: { n: s.n + 1, by: [...s.by, i] }, effects: async () => void effects.push(i) };
-        }),
-      ),
-    );
-    const final = JSON.parse(sc.decode((await kv.get('it.counter'))!.value));
-    expect(final.n).toBe(8);
-    expect(new Set(final.by).size).toBe(8);
-  });
 
   it('artifacts are content-addressed and verified on read', async () => {
     const r = await nats.resources();

@@ -7,6 +7,11 @@ import { READINESS_CHECKS, SERVICE_CONFIG, ServiceConfig, ServiceKitModule } fro
 import { ApiKeyGuard } from './auth/api-key.guard';
 import { RunsController } from './runs/runs.controller';
 import { InsightsController } from './insights/insights.controller';
+import { RunDetailsController } from './runs/run-details.controller';
+import { IdempotencyStore } from './runs/idempotency';
+import { EventStreamController } from './stream/event-stream.controller';
+import { DeadLettersController } from './dead-letters/dead-letters.controller';
+import { InboxController } from './inbox/inbox.controller';
 import { DATA_SOURCE } from './tokens';
 
 const perMinute = Number(process.env.IM_RATE_LIMIT_PER_MIN ?? 300);
@@ -43,8 +48,9 @@ const perMinute = Number(process.env.IM_RATE_LIMIT_PER_MIN ?? 300);
       exports: [DATA_SOURCE],
     }),
   ],
-  controllers: [RunsController, InsightsController],
+  controllers: [RunsController, RunDetailsController, EventStreamController, DeadLettersController, InboxController, InsightsController],
   providers: [
+    IdempotencyStore,
     { provide: APP_GUARD, useClass: ThrottlerGuard },
     { provide: APP_GUARD, useClass: ApiKeyGuard },
   ],

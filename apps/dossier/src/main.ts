@@ -5,8 +5,6 @@ import { DossierModule } from './dossier.module';
 runService({
   service: 'dossier',
   module: DossierModule,
-  consumers: () => [
-    { stream: STREAMS.events, durable: 'dossier-runs', filterSubject: 'im.evt.*.run.*', family: 'evt', ackWaitMs: 60_000 },
-    { stream: STREAMS.commands, durable: 'dossier-commands', filterSubject: subjects.serviceCommands('dossier'), family: 'cmd', ackWaitMs: 60_000 },
-  ],
+  // Compiles requested by the dossier decider (one per run.completed) and by the api (on demand).
+  consumers: () => [{ stream: STREAMS.commands, durable: 'dossier-commands', filterSubject: subjects.serviceCommands('dossier'), family: 'cmd', ackWaitMs: 60_000 }],
 });

@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { ServiceKitModule } from '@ideamine/service-kit';
-import { GatekeeperHandlers } from './gatekeeper.handlers';
+import { gatekeeperDecider } from '@ideamine/deciders';
 
-@Module({ imports: [ServiceKitModule.forService('gatekeeper')], controllers: [GatekeeperHandlers] })
+@Module({ imports: [ServiceKitModule.forService('gatekeeper', { decider: () => gatekeeperDecider })] })
 export class GatekeeperModule {}

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { ServiceKitModule } from '@ideamine/service-kit';
-import { PlannerHandlers } from './planner.handlers';
+import { plannerDecider } from '@ideamine/deciders';
+import { PlannerIntake } from './planner.intake';
 
-@Module({ imports: [ServiceKitModule.forService('planner')], controllers: [PlannerHandlers] })
+@Module({ imports: [ServiceKitModule.forService('planner', { decider: () => plannerDecider })], controllers: [PlannerIntake] })
 export class PlannerModule {}

@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { ServiceKitModule } from '@ideamine/service-kit';
-import { SchedulerHandlers } from './scheduler.handlers';
+import { schedulerDecider } from '@ideamine/deciders';
 
-@Module({ imports: [ServiceKitModule.forService('scheduler')], controllers: [SchedulerHandlers] })
+@Module({ imports: [ServiceKitModule.forService('scheduler', { decider: (config) => schedulerDecider(config.workerPool) })] })
 export class SchedulerModule {}

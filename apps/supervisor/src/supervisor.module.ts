@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { ServiceKitModule } from '@ideamine/service-kit';
-import { SupervisorHandlers } from './supervisor.handlers';
+import { supervisorDecider } from '@ideamine/deciders';
 import { AdvisoriesService } from './advisories.service';
 
-@Module({ imports: [ServiceKitModule.forService('supervisor')], controllers: [SupervisorHandlers], providers: [AdvisoriesService] })
+@Module({ imports: [ServiceKitModule.forService('supervisor', { decider: () => supervisorDecider })], providers: [AdvisoriesService] })
 export class SupervisorModule {}

@@ -25,6 +25,10 @@ export interface CheckpointStore<S = unknown> {
 
 export interface AgentContext {
   input: AgentInput;
+  /**
+   * Model calls (complete / completeJson / call) and tools (llm.tool(name, fn), which charges tool
+   * minutes), all within the task's budget; see libs/agents/README.md.
+   */
   llm: LlmClient;
   checkpoint: CheckpointStore;
   heartbeat(): void;

@@ -110,6 +110,15 @@ export const PhaseConfig = Type.Object(
 );
 export type PhaseConfig = Static<typeof PhaseConfig>;
 
+/** Any JSON value, recursively: agent outputs are JSON of the agent's own schema (checked by the worker). */
+export const JsonValue = Type.Recursive((This) =>
+  Type.Union([Type.Null(), Type.Boolean(), Type.Number(), Type.String(), Type.Array(This), Type.Record(Type.String(), This)]),
+  { $id: 'JsonValue' },
+);
+export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+export const JsonObject = Type.Record(Type.String(), JsonValue);
+export type JsonObject = { [key: string]: JsonValue };
+
 export const IdeaInput = Type.Object(
   {
     idea: Type.String({ minLength: 1, maxLength: 20000 }),
@@ -119,3 +128,30 @@ export const IdeaInput = Type.Object(
   { additionalProperties: false },
 );
 export type IdeaInput = Static<typeof IdeaInput>;
+
+/**
+ * What a worker is asked to run: the idea, references to the evidence of upstream phases and to the
+ * results of earlier tasks of this phase (the stream sequence of their task.succeeded, so the worker
+ * reads exactly the committed result). Its canonical hash is the task's idempotence key.
+ */
+export const TaskInput = Type.Object(
+  {
+    runId: Type.String(),
+    phase: PhaseName,
+    agent: AgentName,
+    gateAttempt: Type.Integer({ minimum: 1 }),
+    iteration: Type.Integer({ minimum: 0 }),
+    shard: Type.Integer({ minimum: 0 }),
+    shards: Type.Integer({ minimum: 1 }),
+    idea: IdeaInput,
+    upstream: Type.Array(Type.Object({ phase: PhaseName, evidencePack: ArtifactRef }, { additionalProperties: false })),
+    previous: Type.Array(
+      Type.Object(
+        { agent: AgentName, iteration: Type.Integer({ minimum: 0 }), shard: Type.Integer({ minimum: 0 }), succeededSeq: Type.Integer({ minimum: 1 }) },
+        { additionalProperties: false },
+      ),
+    ),
+  },
+  { additionalProperties: false },
+);
+export type TaskInput = Static<typeof TaskInput>;

@@ -55,3 +55,22 @@ export function sha256Hex(data: string | Buffer | Uint8Array): string {
 export function idempotenceKey(input: unknown): string {
   return sha256Hex(canonicalJson(input));
 }
+
+/**
+ * The id of an event a decider derived: from the decider and run (scope), the decision's number in
+ * that run, the event's index in the decision and its content. Re-deriving the same decision (a new
+ * owner after a crash, a replica racing a stale one) yields the same ids, so the stream keeps one
+ * copy; the time bits come from the input's id, so they are deterministic too.
+ */
+export function decisionEventId(
+  inputId: string, scope: string, decisionNo: number, index: number, ev: { type: string; aggregateId: string; payload: unknown },
+): string {
+  const digest = createHash('sha256').update(`${scope}\u0000${decisionNo}\u0000${index}\u0000${ev.type}\u0000${ev.aggregateId}\u0000${sha256Hex(canonicalJson(ev.payload))}`).digest();
+  const ts = /^[0-9a-f]{8}-[0-9a-f]{4}-7/i.test(inputId) ? uuidv7Timestamp(inputId) : 0;
+  return uuidv7(ts, digest.subarray(0, 10));
+}
+
+/** A deterministic id from a key and a time (injected events such as a timer firing: one id per timer). */
+export function keyedEventId(key: string, atMs: number): string {
+  return uuidv7(atMs, createHash('sha256').update(key).digest().subarray(0, 10));
+}

@@ -9,3 +9,4 @@ export * from './validation';
 export * from './schema-export';
 export * from './dossier-style';
 export * from './budget';
+export * from './error-class';

@@ -7,12 +7,17 @@ import { subjects } from './subjects';
 export type EventEnvelope<T extends EventType = EventType> = Envelope<T, EventPayload<T>>;
 export type CommandEnvelope<C extends CommandName = CommandName> = Envelope<C, CommandPayload<C>>;
 
+/** Every event envelope as a union that narrows on `type` (no casts in evolve). */
+export type AnyEventEnvelope = { [T in EventType]: EventEnvelope<T> }[EventType];
+
 /** What a decision returns: an event without the envelope fields the publisher fills in. */
 export interface NewEvent<T extends EventType = EventType> {
   type: T;
   aggregateId: string;
   payload: EventPayload<T>;
 }
+
+export type AnyNewEvent = { [T in EventType]: NewEvent<T> }[EventType];
 
 export const newEvent = <T extends EventType>(type: T, aggregateId: string, payload: EventPayload<T>): NewEvent<T> => ({
   type,

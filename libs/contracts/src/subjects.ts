@@ -13,10 +13,10 @@ export const STREAMS = {
 
 export const BUCKETS = {
   artifacts: 'im-artifacts',
-  plannerState: 'im-state-planner',
-  schedulerState: 'im-state-scheduler',
-  gatekeeperState: 'im-state-gatekeeper',
-  taskResults: 'im-task-results',
+  /** Decider state snapshots, each stamped with the stream position it reflects (a cache: ADR 0005). */
+  deciderState: 'im-decider-state',
+  /** Partition leases and membership of decider replicas (entries expire: the bucket has a TTL). */
+  leases: 'im-leases',
   checkpoints: 'im-checkpoints',
 } as const;
 
@@ -31,6 +31,8 @@ export const HEADERS = {
   dlqSeq: 'Im-Dlq-Seq',
   dlqSubject: 'Im-Dlq-Subject',
   dlqConsumer: 'Im-Dlq-Consumer',
+  /** On events a decider derived: `<decision number>.<index>` within that run (ADR 0005). */
+  decision: 'Im-Decision',
 } as const;
 
 /** Aggregate families inside a run. Each has exactly one owning (publishing) service. */
@@ -43,6 +45,8 @@ export const AGGREGATES = {
   sup: 'supervisor',
   gate: 'gatekeeper',
   dossier: 'dossier',
+  /** `im.evt.<runId>.cmd.<service>`: commands the api appends to a run's log for that service's decider. */
+  cmd: 'api',
 } as const;
 export type AggregateKind = keyof typeof AGGREGATES;
 export type ServiceName =

@@ -13,13 +13,49 @@ export class InvalidMessageError extends Error {
   }
 }
 
-const ajv = new Ajv({ allErrors: true, strict: false });
-addFormats(ajv);
+type Family = 'evt' | 'cmd';
 
-const anyEnvelope = ajv.compile(AnyEnvelope);
-const byType = new Map<string, ValidateFunction>();
-for (const [type, def] of Object.entries(EVENT_CATALOG)) byType.set(`evt:${type}`, ajv.compile(envelopeOf(type, def.payload)));
-for (const [name, def] of Object.entries(COMMAND_CATALOG)) byType.set(`cmd:${name}`, ajv.compile(envelopeOf(name, def.payload)));
+/**
+ * Validators are compiled on first use of each message type, not for the whole catalog at load: a
+ * service compiles only what it receives, and starts faster. The fast validator stops at the first
+ * error; only a message that fails is validated again with `allErrors` to say everything wrong.
+ */
+class Validators {
+  private readonly fast = new Ajv({ allErrors: false, strict: false });
+  private readonly verbose = new Ajv({ allErrors: true, strict: false });
+  private readonly cache = new Map<string, ValidateFunction>();
+  private readonly verboseCache = new Map<string, ValidateFunction>();
+
+  constructor() {
+    addFormats(this.fast);
+    addFormats(this.verbose);
+  }
+
+  get(family: Family, type: string, verbose = false): ValidateFunction | undefined {
+    const cache = verbose ? this.verboseCache : this.cache;
+    const key = `${family}:${type}`;
+    let v = cache.get(key);
+    if (v) return v;
+    const def = family === 'evt' ? (EVENT_CATALOG as Record<string, { payload: object }>)[type] : (COMMAND_CATALOG as Record<string, { payload: object }>)[type];
+    if (!def) return undefined;
+    v = (verbose ? this.verbose : this.fast).compile(envelopeOf(type, def.payload as never));
+    cache.set(key, v);
+    return v;
+  }
+
+  envelope(verbose = false): ValidateFunction {
+    return this.get('evt', '*envelope*', verbose) ?? this.compileEnvelope(verbose);
+  }
+
+  private compileEnvelope(verbose: boolean): ValidateFunction {
+    const cache = verbose ? this.verboseCache : this.cache;
+    const v = (verbose ? this.verbose : this.fast).compile(AnyEnvelope);
+    cache.set('evt:*envelope*', v);
+    return v;
+  }
+}
+
+const validators = new Validators();
 
 function describe(errors: ErrorObject[] | null | undefined): string {
   return (errors ?? [])
@@ -29,7 +65,7 @@ function describe(errors: ErrorObject[] | null | undefined): string {
 }
 
 /** Decodes and validates raw bytes as a message of the given family; throws InvalidMessageError naming why. */
-export function decodeMessage(family: 'evt' | 'cmd', data: Uint8Array): Envelope {
+export function decodeMessage(family: Family, data: Uint8Array): Envelope {
   if (data.length > MAX_MESSAGE_BYTES) throw new InvalidMessageError(`message is ${data.length} bytes, over the ${MAX_MESSAGE_BYTES}-byte limit`);
   let parsed: unknown;
   try {
@@ -40,18 +76,27 @@ export function decodeMessage(family: 'evt' | 'cmd', data: Uint8Array): Envelope
   return validateMessage(family, parsed);
 }
 
-export function validateMessage(family: 'evt' | 'cmd', parsed: unknown): Envelope {
-  if (!anyEnvelope(parsed)) throw new InvalidMessageError(`bad envelope: ${describe(anyEnvelope.errors)}`);
+export function validateMessage(family: Family, parsed: unknown): Envelope {
+  if (!validators.envelope()(parsed)) {
+    const v = validators.envelope(true);
+    v(parsed);
+    throw new InvalidMessageError(`bad envelope: ${describe(v.errors)}`);
+  }
   const env = parsed as Envelope;
-  const validate = byType.get(`${family}:${env.type}`);
+  const validate = validators.get(family, env.type);
   if (!validate) throw new InvalidMessageError(`unknown ${family === 'evt' ? 'event type' : 'command'} "${env.type}"`);
-  if (!validate(parsed)) throw new InvalidMessageError(`invalid ${env.type}: ${describe(validate.errors)}`);
+  if (!validate(parsed)) {
+    const v = validators.get(family, env.type, true)!;
+    v(parsed);
+    throw new InvalidMessageError(`invalid ${env.type}: ${describe(v.errors)}`);
+  }
   return env;
 }
 
 export function isEventType(type: string): type is EventType {
   return type in EVENT_CATALOG;
 }
+
 export function isCommandName(name: string): name is CommandName {
   return name in COMMAND_CATALOG;
 }

@@ -81,7 +81,8 @@ export async function startServices(opts: ServicesOptions): Promise<RunningServi
     const out = createWriteStream(logFile, { flags: 'a' });
     const child = spawn(process.execPath, ['--enable-source-maps', entry], {
       cwd: root,
-      env: { ...process.env, ...opts.env, NATS_URL: opts.natsUrl, DATABASE_URL: opts.databaseUrl, IM_API_KEYS: opts.apiKeys, PORT: String(port), HOST: '127.0.0.1', IM_INSTANCE: `${service}-${index}` },
+      // Tests and the demo validate what every service publishes (IM_VALIDATE_PUBLISH); a bench turns it off.
+      env: { IM_VALIDATE_PUBLISH: '1', ...process.env, ...opts.env, NATS_URL: opts.natsUrl, DATABASE_URL: opts.databaseUrl, IM_API_KEYS: opts.apiKeys, PORT: String(port), HOST: '127.0.0.1', IM_INSTANCE: `${service}-${index}` },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     child.stdout!.pipe(out);
@@ -130,13 +131,14 @@ export async function startServices(opts: ServicesOptions): Promise<RunningServi
     },
   };
 
+  const launchAll = async (services: readonly ServiceId[]) => {
+    const started = await Promise.all(services.flatMap((service) => Array.from({ length: opts.replicas?.[service] ?? 1 }, (_, index) => launch(service, index))));
+    instances.push(...started);
+  };
   try {
-    // The projector migrates the schema; the API's readiness needs it, so it goes first.
-    for (const service of list) {
-      const n = opts.replicas?.[service] ?? 1;
-      const started = await Promise.all(Array.from({ length: n }, (_, index) => launch(service, index)));
-      instances.push(...started);
-    }
+    // Everything starts at once, except the api: its readiness needs the schema the projector migrates.
+    await launchAll(list.filter((s) => s !== 'api'));
+    if (list.includes('api')) await launchAll(['api']);
   } catch (err) {
     await handle.stop();
     throw err;

@@ -41,6 +41,8 @@ export async function connectNats(opts: NatsConnectOptions): Promise<NatsConnect
     reconnectJitter: 250,
     waitOnFirstConnect: true,
     pingInterval: 10_000,
+    // An async stack trace per request costs ~15 % of a busy service's CPU (FINDINGS C).
+    noAsyncTraces: true,
   });
   opts.logger.info({ server: nc.getServer() }, 'connected to NATS');
   void (async () => {

@@ -1,7 +1,7 @@
 import { AckPolicy, DeliverPolicy, JetStreamClient, JetStreamManager, JsMsg, nanos, ConsumerConfig } from 'nats';
 import { decodeMessage, Envelope, InvalidMessageError } from '@ideamine/contracts';
 import { handlerSeconds, messagesHandled, withMessageSpan, Logger } from '@ideamine/telemetry';
-import { PermanentMessageError, RetryLaterError } from './errors';
+import { LeaveUnackedError, PermanentMessageError, RetryLaterError } from './errors';
 import { deadLetter, deadLetterSourceOf } from './dead-letter';
 
 export interface DurableConsumerSpec {
@@ -93,14 +93,25 @@ export async function runDurableConsumer(
       } catch (err) {
         throw new PermanentMessageError((err as InvalidMessageError).message);
       }
-      const ctxLog = log.child({ runId: envelope.runId, type: envelope.type, eventId: envelope.id, seq: msg.seq });
-      await withMessageSpan(`${spec.durable} ${envelope.type}`, msg.headers, { 'messaging.destination': msg.subject, 'im.run_id': envelope.runId }, () =>
-        handler({ msg, envelope, delivery, logger: ctxLog }),
-      );
+      // The child logger is made only if the handler logs: most messages never need one.
+      let ctxLog: Logger | undefined;
+      const env = envelope;
+      const context: MessageContext = {
+        msg, envelope, delivery,
+        get logger() {
+          return (ctxLog ??= log.child({ runId: env.runId, type: env.type, eventId: env.id, seq: msg.seq }));
+        },
+      };
+      await withMessageSpan(`${spec.durable} ${envelope.type}`, msg.headers, { 'messaging.destination': msg.subject, 'im.run_id': envelope.runId }, () => handler(context));
       msg.ack();
       messagesHandled.inc({ consumer: spec.durable, outcome: 'ack' });
     } catch (err) {
       const e = err as Error;
+      if (err instanceof LeaveUnackedError) {
+        messagesHandled.inc({ consumer: spec.durable, outcome: 'left' });
+        log.warn({ seq: msg.seq, subject: msg.subject, reason: e.message }, 'message left to its newer delivery');
+        return;
+      }
       const permanent = err instanceof PermanentMessageError;
       if (permanent || (maxDeliver > 0 && delivery >= maxDeliver)) {
         const reason = permanent ? e.message : `gave up after ${delivery} deliveries: ${e.message}`;

@@ -32,3 +32,11 @@ export class ConcurrencyConflictError extends Error {
 export class ProvisioningError extends Error {
   readonly code = 'IM_PROVISIONING';
 }
+
+/**
+ * Leave the message as it is: neither ack nor nak. For a worker whose attempt was fenced by a newer
+ * one: the message now belongs to that attempt's delivery, and acking it would end its redelivery.
+ */
+export class LeaveUnackedError extends Error {
+  readonly code = 'IM_LEAVE_UNACKED';
+}

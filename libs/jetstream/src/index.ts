@@ -12,3 +12,4 @@ export * from './transport/jetstream.context';
 export * from './transport/jetstream.server';
 export * from './transport/jetstream.client';
 export * from './transport/rethrow-rpc-errors.filter';
+export * from './kv-keys';

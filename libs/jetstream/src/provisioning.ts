@@ -26,6 +26,8 @@ export interface StreamSpec {
 export interface BucketSpec {
   bucket: string;
   history?: number;
+  /** Entries expire this long after their last write (e.g. "10s"): leases that are not renewed disappear. */
+  ttl?: string;
   description?: string;
 }
 export interface JetStreamSpec {
@@ -145,7 +147,8 @@ export async function provisionJetStream(
   }
   for (const b of spec.kv) {
     const existed = await jsm.streams.info(`KV_${b.bucket}`).then(() => true, () => false);
-    await js.views.kv(b.bucket, { history: b.history ?? 1, description: b.description, replicas: opts.replicas ?? 1 });
+    const ttlMs = b.ttl ? Math.round(durationToNanos(b.ttl) / 1e6) : undefined;
+    await js.views.kv(b.bucket, { history: b.history ?? 1, description: b.description, replicas: opts.replicas ?? 1, ...(ttlMs ? { ttl: ttlMs } : {}) });
     report.push({ kind: 'kv', name: b.bucket, action: existed ? 'unchanged' : 'created' });
   }
   for (const b of spec.objectStores) {

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { INestApplication, Type } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
-import { DurableConsumerSpec, JetStreamServer, NatsResources } from '@ideamine/jetstream';
+import { HttpAdapterHost, NestFactory } from '@nestjs/core';
+import { DurableConsumerSpec, JetStreamServer, NatsResources, RethrowRpcErrors, setPublishValidation } from '@ideamine/jetstream';
 import { startTracing, Logger } from '@ideamine/telemetry';
 import type { ServiceName } from '@ideamine/contracts';
 import { LOGGER, NATS, SERVICE_CONFIG } from './tokens';
@@ -24,12 +24,16 @@ export async function bootstrapService(opts: BootstrapOptions): Promise<INestApp
   await startTracing(opts.service);
   const app = await NestFactory.create(opts.module, { logger: ['error', 'warn'], bodyParser: opts.service !== 'api' });
   const config = app.get<ServiceConfig>(SERVICE_CONFIG);
+  setPublishValidation(config.validatePublished);
   const nats = app.get<NatsResources>(NATS);
   const logger = app.get<Logger>(LOGGER);
   await opts.configure?.(app);
   const consumers = opts.consumers?.(config) ?? [];
   if (consumers.length) {
-    app.connectMicroservice({ strategy: new JetStreamServer(nats, consumers) });
+    // The RPC filter once for every handler: typed errors reach the consumer runner unchanged
+    // (dead letter now, retry later, leave unacked) instead of Nest's generic error object.
+    app.useGlobalFilters(new RethrowRpcErrors(app.get(HttpAdapterHost).httpAdapter));
+    app.connectMicroservice({ strategy: new JetStreamServer(nats, consumers) }, { inheritAppConfig: true });
     await app.startAllMicroservices();
   }
   await app.listen(config.port, config.host);

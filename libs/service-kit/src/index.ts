@@ -6,3 +6,4 @@ export * from './event-publisher';
 export * from './service-kit.module';
 export * from './bootstrap';
 export * from './public.decorator';
+export * from './decider-host';

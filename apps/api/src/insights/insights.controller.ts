@@ -1,4 +1,5 @@
 import { BadRequestException, Controller, Get, Inject, NotFoundException, Param, ParseUUIDPipe, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import type { DataSource } from 'typeorm';
 import { costBreakdown, costByPhase, findRun, gateHistory, gateSuccessMetrics, phasePerformance, runTimeline } from '@ideamine/persistence';
 import { DATA_SOURCE } from '../tokens';
@@ -7,9 +8,12 @@ import { PageQuery, withCursor } from './page.dto';
 const uuid = new ParseUUIDPipe({ version: '7', exceptionFactory: () => new BadRequestException('run id must be a UUIDv7') });
 
 /**
- * Read-only query endpoints over the read models' views and functions: what a run cost, how its
- * gates went, what happened when, and how phases perform across runs.
+ * Read-only query endpoints over the read models' views and functions: what a run cost (by phase,
+ * agent, provider, model), its gate history, what happened when, and how phases perform across
+ * runs. (/costs and /gates of RunDetailsController fold events in the API; these read the views.)
  */
+@ApiTags('insights')
+@ApiBearerAuth()
 @Controller('v1')
 export class InsightsController {
   constructor(@Inject(DATA_SOURCE) private readonly ds: DataSource) {}
@@ -19,7 +23,7 @@ export class InsightsController {
   }
 
   /** get_cost_breakdown(run) and cost_by_phase: spend by phase, agent, provider and model. */
-  @Get('runs/:id/costs')
+  @Get('runs/:id/cost-breakdown')
   async costs(@Param('id', uuid) id: string) {
     await this.run(id);
     const [breakdown, byPhase] = await Promise.all([costBreakdown(this.ds, id), costByPhase(this.ds, id)]);
@@ -28,7 +32,7 @@ export class InsightsController {
   }
 
   /** get_gate_history(run): every gate attempt with its guards and verdict. */
-  @Get('runs/:id/gates')
+  @Get('runs/:id/gate-history')
   async gates(@Param('id', uuid) id: string) {
     await this.run(id);
     return { runId: id, history: await gateHistory(this.ds, id) };

@@ -7,7 +7,7 @@ import { connect, NatsConnection } from 'nats';
 import request from 'supertest';
 import type { DataSource } from 'typeorm';
 import { loadJetStreamSpec, provisionJetStream, readStream } from '@ideamine/jetstream';
-import { decodeStreamMessage, projectStream, ReadModelProjector } from '@ideamine/persistence';
+import { decodeStreamMessage, listRunEvents, projectStream, ReadModelProjector } from '@ideamine/persistence';
 import { useTestInfra } from '../../../../test/harness';
 import { generateWorkload, migratedDataSource, publishMessages } from '../../../../libs/persistence/src/testing';
 
@@ -60,7 +60,12 @@ describe('read API', () => {
     const { NestFactory } = await import('@nestjs/core');
     const { ValidationPipe } = await import('@nestjs/common');
     app = await NestFactory.create(ApiModule, { logger: false });
-    app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
+    // Wired like main.ts: validation errors and the one error shape.
+    const { ApiErrorFilter } = await import('../errors/error.filter');
+    const { validationError } = await import('../errors/validation');
+    const { createLogger } = await import('@ideamine/telemetry');
+    app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true, exceptionFactory: validationError }));
+    app.useGlobalFilters(new ApiErrorFilter(createLogger('api', 'silent')));
     await app.init();
     // The lazily initialised data source of the API.
     for (let i = 0; i < 50 && (await request(app.getHttpServer()).get('/health/ready')).status !== 200; i++) await new Promise((r) => setTimeout(r, 100));
@@ -78,17 +83,16 @@ describe('read API', () => {
 
   const get = (path: string) => request(app.getHttpServer()).get(path).set(auth);
 
-  it('GET /v1/runs/:id/events returns the envelopes exactly as published, valid against proto-events, page by page by stream sequence', async () => {
+  it('listRunEvents gives the envelopes exactly as published, valid against proto-events, page by page by stream sequence', async () => {
     const validate = protoEventValidators();
     for (const runId of runIds) {
       const got: any[] = [];
       let cursor: string | null = null;
       let pages = 0;
       do {
-        const r = await get(`/v1/runs/${runId}/events?limit=37${cursor ? `&cursor=${cursor}` : ''}`);
-        expect(r.status).toBe(200);
-        got.push(...r.body.events);
-        cursor = r.body.nextCursor;
+        const page = await listRunEvents(ds, runId, { limit: 37, cursor: cursor ?? undefined });
+        got.push(...page.items);
+        cursor = page.nextCursor;
         pages++;
       } while (cursor);
       expect(pages).toBe(Math.ceil(published.get(runId)!.length / 37) + (published.get(runId)!.length % 37 === 0 ? 1 : 0));
@@ -98,17 +102,29 @@ describe('read API', () => {
         if (!v(env)) throw new Error(`${env.type} ${env.id} fails proto-events: ${JSON.stringify(v.errors)}`);
       }
     }
-    // `after` (the older parameter) is the same cursor.
-    const r = await get(`/v1/runs/${runIds[0]}/events?after=0&limit=5`);
-    expect(r.body.events).toEqual(published.get(runIds[0])!.slice(0, 5));
   });
 
-  it('refuses a bad cursor or limit with 400 and says why', async () => {
-    const bad = await get(`/v1/runs/${runIds[0]}/events?cursor=abc`);
-    expect(bad.status).toBe(400);
-    expect(JSON.stringify(bad.body)).toMatch(/stream sequence/);
+  it('GET /v1/runs/:id/events serves every event of the run once, in stream order, with its content intact, following nextCursor', async () => {
+    for (const runId of runIds) {
+      const got: any[] = [];
+      let cursor: string | null = null;
+      do {
+        const r = await get(`/v1/runs/${runId}/events?limit=37${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+        expect(r.status).toBe(200);
+        got.push(...r.body.events);
+        cursor = r.body.nextCursor;
+      } while (cursor);
+      const strip = (e: any) => ({ id: e.id, type: e.type, runId: e.runId, aggregateId: e.aggregateId, occurredAt: e.occurredAt, producer: e.producer, causationId: e.causationId, correlationId: e.correlationId, payload: e.payload });
+      expect(got.map(strip)).toEqual((published.get(runId) as any[]).map(strip));
+      expect(got.map((e) => e.seq)).toEqual([...got.map((e) => e.seq)].sort((a, b) => a - b));
+    }
+  });
+
+  it('refuses a bad cursor or limit with 400', async () => {
+    expect((await get(`/v1/runs/${runIds[0]}/events?cursor=abc`)).status).toBe(400);
     expect((await get(`/v1/runs?cursor=nonsense`)).status).toBe(400);
     expect((await get(`/v1/runs/${runIds[0]}/tasks?limit=0`)).status).toBe(400);
+    expect((await get(`/v1/runs/${runIds[0]}/timeline?cursor=x1`)).status).toBe(400);
   });
 
   it('lists every run and every task of a run with cursors', async () => {
@@ -136,12 +152,12 @@ describe('read API', () => {
     const runId = runIds[0];
     const events = published.get(runId) as any[];
     const paid = events.filter((e) => e.type === 'task.succeeded' && !e.payload.replayed);
-    const costs = await get(`/v1/runs/${runId}/costs`);
+    const costs = await get(`/v1/runs/${runId}/cost-breakdown`);
     expect(costs.status).toBe(200);
     expect(costs.body.total.tasks).toBe(paid.length);
     expect(costs.body.total.tokens).toBe(paid.reduce((a, e) => a + e.payload.usage.tokens, 0));
     expect(costs.body.breakdown.reduce((a: number, l: { tasks: number }) => a + l.tasks, 0)).toBe(paid.length);
-    const gates = await get(`/v1/runs/${runId}/gates`);
+    const gates = await get(`/v1/runs/${runId}/gate-history`);
     expect(gates.body.history).toHaveLength(new Set(events.filter((e) => e.type === 'gate.evaluated').map((e) => `${e.payload.phase}/${e.payload.gateAttempt}`)).size);
     const timeline = await get(`/v1/runs/${runId}/timeline?limit=1000`);
     expect(timeline.body.entries.map((e: { type: string }) => e.type)).toEqual(events.map((e) => e.type));
@@ -150,7 +166,7 @@ describe('read API', () => {
     expect(perf.body.phases.map((p: { phase: string }) => p.phase)).toEqual(expect.arrayContaining(['intake', 'prd']));
     const gateRates = await get(`/v1/insights/gates`);
     expect(gateRates.body.phases.length).toBeGreaterThan(0);
-    expect((await get(`/v1/runs/01900000-0000-7000-8000-000000000000/costs`)).status).toBe(404);
+    expect((await get(`/v1/runs/01900000-0000-7000-8000-000000000000/cost-breakdown`)).status).toBe(404);
     expect((await request(app.getHttpServer()).get(`/v1/insights/gates`)).status).toBe(401);
   });
 });

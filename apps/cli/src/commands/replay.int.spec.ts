@@ -48,7 +48,7 @@ describe('ideamine replay', () => {
     expect(err.join('')).toMatch(/replay .*\| seq \d+\/\d+ \| [\d,]+ events\/s \| ETA /);
     const summary = out.join('\n');
     expect(summary).toMatch(new RegExp(`up to seq ${workload.length} `));
-    expect(summary).toMatch(/skipped events of unknown types: command\.received x\d+/);
+    expect(summary).toMatch(/skipped events of unknown types: ops\.annotated x\d+/);
     expect(summary).toMatch(new RegExp(`${workload.filter((m) => m.kind === 'duplicate').length} duplicates left out`));
     expect(await readModelChecksums(ds)).toEqual(live);
   });

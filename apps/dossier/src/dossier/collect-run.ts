@@ -2,6 +2,7 @@ import type { JetStreamClient, ObjectStore } from 'nats';
 import { decodeMessage, EventEnvelope, STREAMS, subjects, Usage } from '@ideamine/contracts';
 import { getJsonArtifact, readStream } from '@ideamine/jetstream';
 import type { DossierInput, PhaseOutcome } from './compile-dossier';
+import { runRecordOf } from './run-record';
 
 export class RunNotFoundError extends Error {
   readonly code = 'IM_RUN_NOT_FOUND';
@@ -45,5 +46,6 @@ export async function collectRun(js: JetStreamClient, os: ObjectStore, runId: st
     phaseOrder: planned?.payload.levels.flat() ?? phases.map((p) => p.phase),
     phases,
     usage,
+    record: runRecordOf(events),
   };
 }

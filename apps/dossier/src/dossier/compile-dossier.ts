@@ -1,6 +1,7 @@
 import { createHash, createHmac } from 'node:crypto';
 import { canonicalJson, IdeaInput, Usage } from '@ideamine/contracts';
 import { Category, DOSSIER_ARTIFACTS } from './catalog';
+import type { RunRecord } from './run-record';
 
 export interface PhaseOutcome {
   phase: string;
@@ -20,6 +21,8 @@ export interface DossierInput {
   phaseOrder: string[];
   phases: PhaseOutcome[];
   usage: Usage;
+  /** Gates, waivers, per-phase spend and the timeline, for the document's record sections. */
+  record?: RunRecord;
 }
 
 export interface DossierArtifact {
@@ -42,6 +45,7 @@ export interface Dossier {
   phases: Omit<PhaseOutcome, 'merged'>[];
   categories: Record<Category, DossierArtifact[]>;
   usage: Usage;
+  record?: RunRecord;
   signature: { algorithm: 'sha256' | 'hmac-sha256'; value: string };
 }
 
@@ -94,6 +98,7 @@ export function compileDossier(input: DossierInput, signingKey?: string): Dossie
     phases: ordered.map(({ merged: _m, ...rest }) => rest),
     categories,
     usage: input.usage,
+    ...(input.record ? { record: input.record } : {}),
   };
   return { ...body, signature: signDossier(body, signingKey) };
 }

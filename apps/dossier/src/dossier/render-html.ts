@@ -1,5 +1,7 @@
+import MarkdownIt from 'markdown-it';
 import { DOSSIER_CSS as CSS, DOSSIER_CSP } from '@ideamine/contracts';
 import type { Dossier } from './compile-dossier';
+import { Block, buildDocument } from './document';
 
 export { DOSSIER_CSP };
 
@@ -10,40 +12,55 @@ export function escapeHtml(value: unknown): string {
   return String(value).replace(/[&<>"'`]/g, (c) => ESCAPES[c]);
 }
 
-function renderValue(v: unknown, depth = 0): string {
-  if (v === null || v === undefined) return '<em>none</em>';
-  if (typeof v === 'string') return v.includes('\n') || v.length > 160 ? `<pre>${escapeHtml(v)}</pre>` : escapeHtml(v);
-  if (typeof v !== 'object') return escapeHtml(v);
-  if (depth > 6) return `<pre>${escapeHtml(JSON.stringify(v, null, 2))}</pre>`;
-  if (Array.isArray(v)) {
-    if (v.length === 0) return '<em>none</em>';
-    return `<ol>${v.map((x) => `<li>${renderValue(x, depth + 1)}</li>`).join('')}</ol>`;
+/**
+ * Agent-written markdown: raw HTML is escaped (html: false), links are limited to http(s) and
+ * in-page anchors by markdown-it's validateLink plus ours, images are shown as their alt text.
+ */
+const md = new MarkdownIt({ html: false, linkify: false, typographer: false });
+const allowLink = md.validateLink.bind(md);
+md.validateLink = (url: string) => allowLink(url) && /^(https?:|#|mailto:)/i.test(url.trim());
+md.renderer.rules.image = (tokens, idx) => escapeHtml(tokens[idx].content || tokens[idx].attrGet('alt') || '');
+
+export const renderMarkdown = (source: string) => md.render(source);
+
+function block(b: Block): string {
+  switch (b.kind) {
+    case 'markdown': return `<div class="md">${renderMarkdown(b.source)}</div>`;
+    case 'code': return `<pre><code>${escapeHtml(b.text)}</code></pre>`;
+    case 'para': return `<p${b.muted ? ' class="meta"' : ''}>${escapeHtml(b.text)}</p>`;
+    case 'subheading': return `<h4>${escapeHtml(b.text)}</h4>`;
+    case 'list': return `<ul>${b.items.map((i) => `<li>${escapeHtml(i)}</li>`).join('')}</ul>`;
+    case 'kv': return `<table class="kv">${b.rows.map(([k, v]) => `<tr><th scope="row">${escapeHtml(k)}</th><td>${escapeHtml(v)}</td></tr>`).join('')}</table>`;
+    case 'table':
+      return `<table><thead><tr>${b.columns.map((c) => `<th scope="col">${escapeHtml(c)}</th>`).join('')}</tr></thead><tbody>${b.rows
+        .map((r) => `<tr>${r.map((c) => `<td>${escapeHtml(c)}</td>`).join('')}</tr>`).join('')}</tbody></table>${b.more ? `<p class="meta">… and ${b.more} more rows in dossier.json</p>` : ''}`;
   }
-  return `<dl>${Object.entries(v).map(([k, x]) => `<dt>${escapeHtml(k)}</dt><dd>${renderValue(x, depth + 1)}</dd>`).join('')}</dl>`;
 }
 
-/** A self-contained page: no script, no external resources, CSP pinned to the one inline style. */
+/** A self-contained document: no script, no external resources, CSP pinned to the one inline style. */
 export function renderDossierHtml(d: Dossier): string {
-  const sections = (Object.entries(d.categories) as [string, Dossier['categories'][keyof Dossier['categories']]][])
-    .map(([cat, items]) => `<h2>${escapeHtml(cat)}</h2>${items.length ? items.map((a) => `<h3>${escapeHtml(a.title)} <span class="meta">(${escapeHtml(a.phase)})</span></h3>${renderValue(a.content)}`).join('') : '<p><em>no artifacts</em></p>'}`)
-    .join('\n');
-  const phases = d.phases.map((p) => `<tr><td>${escapeHtml(p.phase)}</td><td>${escapeHtml(p.score)}</td><td>${escapeHtml(p.attempts)}</td><td><code>${escapeHtml(p.evidencePackSha256.slice(0, 16))}</code></td></tr>`).join('');
+  const doc = buildDocument(d);
+  const toc = doc.sections.map((s) => `<li class="toc-${s.level}"><a href="#${escapeHtml(s.id)}">${escapeHtml(s.title)}</a></li>`).join('');
+  const body = doc.sections.map((s) => {
+    const h = s.level === 1 ? 'h2' : 'h3';
+    return `<section id="${escapeHtml(s.id)}" class="level-${s.level}"><${h}>${escapeHtml(s.title)}</${h}>${s.blocks.map(block).join('\n')}</section>`;
+  }).join('\n');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="${escapeHtml(DOSSIER_CSP)}">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${escapeHtml(d.title)} ${escapeHtml(d.version)} — release dossier</title>
+<title>${escapeHtml(doc.title)} — ${escapeHtml(doc.subtitle)}</title>
 <style>${CSS}</style></head>
 <body>
-<h1>${escapeHtml(d.title)}</h1>
-<p class="meta">Release dossier ${escapeHtml(d.version)} · run <code>${escapeHtml(d.runId)}</code> · ${escapeHtml(d.status)} · completeness ${escapeHtml(d.completeness)}%</p>
-<h2>Idea</h2><p>${escapeHtml(d.idea.idea)}</p>
-${d.idea.targetUsers.length ? `<p><strong>Target users:</strong> ${d.idea.targetUsers.map(escapeHtml).join(', ')}</p>` : ''}
-${d.idea.constraints.length ? `<p><strong>Constraints:</strong> ${d.idea.constraints.map(escapeHtml).join('; ')}</p>` : ''}
-${d.missing.length ? `<p class="missing"><strong>Missing:</strong> ${d.missing.map(escapeHtml).join(', ')}</p>` : ''}
-<h2>Phases</h2><table><tr><th>phase</th><th>gate score</th><th>attempts</th><th>evidence pack</th></tr>${phases}</table>
-${sections}
-<h2>Signature</h2><p><code>${escapeHtml(d.signature.algorithm)}:${escapeHtml(d.signature.value)}</code></p>
+<header class="title-page">
+<p class="kicker">${escapeHtml(doc.subtitle)}</p>
+<h1>${escapeHtml(doc.title)}</h1>
+<dl class="facts">${doc.facts.map(([k, v]) => `<div><dt>${escapeHtml(k)}</dt><dd>${escapeHtml(v)}</dd></div>`).join('')}</dl>
+</header>
+<nav class="toc" aria-label="Contents"><h2>Contents</h2><ol>${toc}</ol></nav>
+<main>
+${body}
+</main>
 </body></html>
 `;
 }

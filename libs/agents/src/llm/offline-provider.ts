@@ -1,8 +1,10 @@
-import { CompletionRequest, CompletionResult, estimateTokens, LlmProvider } from './llm-client';
+import { AgentError } from '../errors';
+import { estimateTokens, FREE, LlmProvider, ProviderRequest, ProviderResult } from './provider';
 
 const STOP = new Set('a an and are as at be by for from has have in is it its of on or that the to was were will with this these those which who we you they our your their not no can may should must into than then also more most such only very'.split(' '));
 
-export const words = (text: string) => (text.toLowerCase().match(/[a-z][a-z0-9'-]+/g) ?? []).filter((w) => !STOP.has(w) && w.length > 2);
+// Unicode letters, not [a-z]: "Café" must stay "café", not become "caf" (same result for ASCII text).
+export const words = (text: string) => (text.toLowerCase().match(/\p{L}[\p{L}\p{N}'-]+/gu) ?? []).filter((w) => !STOP.has(w) && w.length > 2);
 
 /**
  * The default provider: no network, no key, deterministic. It answers with the prompt's most
@@ -12,8 +14,14 @@ export const words = (text: string) => (text.toLowerCase().match(/[a-z][a-z0-9'-
 export class OfflineProvider implements LlmProvider {
   readonly name = 'offline';
   readonly model = 'extractive-v1';
+  readonly pricing = FREE;
 
-  async complete(req: CompletionRequest): Promise<CompletionResult> {
+  async complete(req: ProviderRequest): Promise<ProviderResult> {
+    if (req.schema) {
+      // Offline agents build their structured output by rule and ask the model for prose only;
+      // inventing JSON that merely fits a schema would be canned output, not derived from input.
+      throw new AgentError('fatal', `the offline provider writes prose only; structured output (${req.schema.name}) needs IM_LLM_PROVIDER=anthropic or openai-compatible`, false);
+    }
     const sentences = req.prompt
       .split(/(?<=[.!?])\s+|\n+/)
       .map((s) => s.trim())
@@ -34,6 +42,7 @@ export class OfflineProvider implements LlmProvider {
       chars += c.s.length + 1;
     }
     const text = picked.sort((a, b) => a.i - b.i).map((c) => c.s).join(' ');
-    return { text, inputTokens: estimateTokens((req.system ?? '') + req.prompt), outputTokens: estimateTokens(text), usd: 0 };
+    if (text) req.onProgress?.({ outputChars: text.length, approxOutputTokens: estimateTokens(text) });
+    return { text, inputTokens: estimateTokens((req.system ?? '') + req.prompt), outputTokens: estimateTokens(text), usd: 0, usageReported: true, responseModel: this.model, streamed: false };
   }
 }

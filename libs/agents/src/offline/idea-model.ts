@@ -77,7 +77,7 @@ export const startsWithVerb = (text: string) => VERBS.has((text.split(/\s+/)[0] 
 type Token = { text: string; candidate: boolean };
 
 function isNounCandidate(word: string, prev: string | undefined, next: string | undefined): boolean {
-  if (!/^[a-z][a-z0-9]+$/.test(word) || word.length < 3) return false;
+  if (!/^\p{L}[\p{L}\p{N}]+$/u.test(word) || word.length < 3) return false;
   // "pay by card", "reports via email": the means, not a thing the product stores
   if (prev === 'by' || prev === 'via') return false;
   // a generic word the user acts on ("rent tools", "sell products") is a thing, not the product
@@ -93,7 +93,7 @@ function isNounCandidate(word: string, prev: string | undefined, next: string | 
 }
 
 function tokenize(text: string): Token[] {
-  const raw = text.toLowerCase().match(/[a-z][a-z0-9'-]*|[0-9]+|[.,;:!?()]/g) ?? [];
+  const raw = text.toLowerCase().match(/\p{L}[\p{L}\p{N}'-]*|[0-9]+|[.,;:!?()]/gu) ?? [];
   return raw.map((t, i) => ({ text: t, candidate: isNounCandidate(t, raw[i - 1], raw[i + 1]) }));
 }
 

@@ -1,8 +1,10 @@
-import { Type, Static } from '@sinclair/typebox';
+import { Type, Static, TSchema } from '@sinclair/typebox';
 import {
-  AgentName, ArtifactRef, Budget, Id, IdeaInput, IsoTime, PhaseConfig, PhaseName, Sha256, Usage,
+  AgentName, ArtifactRef, Budget, Id, IdeaInput, IsoTime, JsonObject, PhaseConfig, PhaseName, Sha256, Usage, Uuid,
 } from '../common';
+import { COMMAND_CATALOG, LogCommandName } from '../commands/catalog';
 import type { AggregateKind } from '../subjects';
+import { ErrorClass } from '../error-class';
 
 const O = <T extends Parameters<typeof Type.Object>[0]>(props: T) => Type.Object(props, { additionalProperties: false });
 const Phase = { phase: PhaseName };
@@ -10,9 +12,16 @@ const TaskRef = { taskId: Id, phase: PhaseName, agent: AgentName, attempt: Type.
 const BudgetDimension = Type.Union([
   Type.Literal('tokens'), Type.Literal('usd'), Type.Literal('toolMinutes'), Type.Literal('wallclockMinutes'),
 ]);
-const ErrorClass = Type.Union([
-  Type.Literal('transient'), Type.Literal('rate-limit'), Type.Literal('timeout'), Type.Literal('invalid-output'),
-  Type.Literal('budget'), Type.Literal('fatal'), Type.Literal('cancelled'),
+/** What a durable timer does when it fires; observers act on it (the scheduler re-dispatches a retry). */
+const TimerAction = Type.Union([
+  O({ kind: Type.Literal('retry-task'), phase: PhaseName, taskId: Id, attempt: Type.Integer({ minimum: 2 }) }),
+]);
+const received = <C extends LogCommandName>(name: C) =>
+  O({ command: Type.Literal(name), payload: COMMAND_CATALOG[name].payload as (typeof COMMAND_CATALOG)[C]['payload'] });
+/** A command addressed to a decider, appended to the run's log by the api (ADR 0005); one member per `log` command. */
+export const ReceivedCommand = Type.Union([
+  received('cancel-run'), received('pause-run'), received('resume-run'), received('extend-budget'),
+  received('grant-waiver'), received('revoke-waiver'), received('retry-task'),
 ]);
 const GuardResult = O({
   type: Type.String(), passed: Type.Boolean(), score: Type.Number({ minimum: 0, maximum: 1 }), detail: Type.String(),
@@ -24,7 +33,8 @@ const GuardResult = O({
  */
 export const EVENT_CATALOG = {
   // planner: run aggregate
-  'run.requested': { aggregate: 'run', payload: O({ input: IdeaInput, budget: Budget, configSet: Type.String() }) },
+  /** Published by the planner's intake once per run (expected subject sequence 0): the request with its resolved phase configuration. */
+  'run.requested': { aggregate: 'run', payload: O({ input: IdeaInput, budget: Budget, configSet: Type.String(), phases: Type.Array(PhaseConfig) }) },
   'run.planned': {
     aggregate: 'run',
     payload: O({
@@ -78,11 +88,14 @@ export const EVENT_CATALOG = {
   'task.claimed': { aggregate: 'task', payload: O({ ...TaskRef, workerId: Type.String(), leaseMs: Type.Integer({ minimum: 0 }), resumedFromStep: Type.Integer({ minimum: 0 }) }) },
   'task.checkpointed': { aggregate: 'task', payload: O({ ...TaskRef, step: Type.Integer({ minimum: 0 }) }) },
   'artifact.stored': { aggregate: 'task', payload: O({ ...TaskRef, artifact: ArtifactRef }) },
-  'task.succeeded': { aggregate: 'task', payload: O({ ...TaskRef, result: ArtifactRef, usage: Usage, replayed: Type.Boolean() }) },
+  /** The agent's output inline when small (`output`), otherwise stored as an artifact (`result`); exactly one is present. */
+  'task.succeeded': { aggregate: 'task', payload: O({ ...TaskRef, output: Type.Optional(JsonObject), result: Type.Optional(ArtifactRef), usage: Usage, replayed: Type.Boolean() }) },
   'task.failed': {
     aggregate: 'task',
     payload: O({
       ...TaskRef, errorClass: ErrorClass, retryable: Type.Boolean(), message: Type.String({ maxLength: 4000 }),
+      /** The provider asked us to wait this long before trying again (Retry-After of a 429). */
+      retryAfterMs: Type.Optional(Type.Integer({ minimum: 0 })),
       budgetExceeded: Type.Optional(O({ dimension: BudgetDimension, limit: Type.Number(), used: Type.Number() })),
     }),
   },
@@ -90,8 +103,8 @@ export const EVENT_CATALOG = {
   // supervisor
   'task.stalled': { aggregate: 'sup', payload: O({ ...TaskRef, lastHeartbeatAt: Type.Union([IsoTime, Type.Null()]) }) },
   'task.retry_scheduled': { aggregate: 'sup', payload: O({ ...TaskRef, nextAttempt: Type.Integer({ minimum: 2 }), dueAt: IsoTime, errorClass: Type.String() }) },
-  'timer.scheduled': { aggregate: 'sup', payload: O({ timerId: Id, dueAt: IsoTime, purpose: Type.String() }) },
-  'timer.fired': { aggregate: 'sup', payload: O({ timerId: Id, firedAt: IsoTime }) },
+  'timer.scheduled': { aggregate: 'sup', payload: O({ timerId: Id, dueAt: IsoTime, purpose: Type.String(), action: TimerAction }) },
+  'timer.fired': { aggregate: 'sup', payload: O({ timerId: Id, firedAt: IsoTime, action: TimerAction }) },
   'task.fallback': { aggregate: 'sup', payload: O({ ...TaskRef, from: Type.String(), to: Type.String() }) },
   'task.chunked': { aggregate: 'sup', payload: O({ ...TaskRef, chunks: Type.Integer({ minimum: 2 }) }) },
   'breaker.opened': { aggregate: 'sup', payload: O({ breaker: Type.String(), failures: Type.Integer({ minimum: 0 }) }) },
@@ -118,9 +131,13 @@ export const EVENT_CATALOG = {
     payload: O({
       version: Type.String(), signature: Sha256, completeness: Type.Number({ minimum: 0, maximum: 100 }),
       missing: Type.Array(Type.String()), json: ArtifactRef, html: Type.Optional(ArtifactRef), pdf: Type.Optional(ArtifactRef),
+      /** The event this compile answers (run.completed, or the on-demand request): one dossier.compiled per cause. */
+      causeId: Uuid,
     }),
   },
-} as const satisfies Record<string, { aggregate: AggregateKind; payload: ReturnType<typeof O> }>;
+  // api: commands for deciders, in the run's log
+  'command.received': { aggregate: 'cmd', payload: ReceivedCommand },
+} as const satisfies Record<string, { aggregate: AggregateKind; payload: TSchema }>;
 
 export type EventType = keyof typeof EVENT_CATALOG;
 export type EventPayload<T extends EventType> = Static<(typeof EVENT_CATALOG)[T]['payload']>;

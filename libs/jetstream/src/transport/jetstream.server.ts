@@ -1,4 +1,4 @@
-import { CustomTransportStrategy, Server } from '@nestjs/microservices';
+import { CustomTransportStrategy, MessageHandler, Server } from '@nestjs/microservices';
 import { lastValueFrom, isObservable } from 'rxjs';
 import { messagesHandled } from '@ideamine/telemetry';
 import type { NatsResources } from '../nats-resources';
@@ -13,6 +13,8 @@ import { JetStreamContext } from './jetstream.context';
  */
 export class JetStreamServer extends Server implements CustomTransportStrategy {
   private running: RunningConsumer[] = [];
+  /** Handlers by message type, built once: Nest's getHandlerByPattern parses JSON patterns on every call. */
+  private routes = new Map<string, MessageHandler>();
 
   constructor(private readonly nats: NatsResources, private readonly consumers: DurableConsumerSpec[]) {
     super();
@@ -20,6 +22,15 @@ export class JetStreamServer extends Server implements CustomTransportStrategy {
 
   async listen(callback: (err?: unknown) => void): Promise<void> {
     try {
+      for (const [pattern, handler] of this.getHandlers()) {
+        let type: unknown = pattern;
+        try {
+          type = JSON.parse(pattern);
+        } catch {
+          /* a plain string pattern */
+        }
+        this.routes.set(String(type), handler);
+      }
       for (const spec of this.consumers) {
         this.running.push(await runDurableConsumer(this.nats.js, this.nats.jsm, spec, (ctx) => this.dispatch(spec, ctx), this.nats.logger));
       }
@@ -30,7 +41,7 @@ export class JetStreamServer extends Server implements CustomTransportStrategy {
   }
 
   private async dispatch(spec: DurableConsumerSpec, ctx: MessageContext): Promise<void> {
-    const handler = this.getHandlerByPattern(ctx.envelope.type);
+    const handler = this.routes.get(ctx.envelope.type);
     if (!handler) {
       messagesHandled.inc({ consumer: spec.durable, outcome: 'ignored' });
       return;

@@ -42,7 +42,7 @@ describe('ReadModelWriter', () => {
     const n = async (sql: string) => (await ds.query(sql))[0].n;
     expect(await n('SELECT count(*)::int AS n FROM rm.events')).toBe(count('event'));
     expect(await n(`SELECT count(*)::int AS n FROM rm.dead_letters WHERE source = 'projector'`)).toBe(count('invalid'));
-    expect(await n(`SELECT count(*)::int AS n FROM rm.skipped_events WHERE type = 'command.received'`)).toBe(count('unknown'));
+    expect(await n(`SELECT count(*)::int AS n FROM rm.skipped_events WHERE type = 'ops.annotated'`)).toBe(count('unknown'));
     expect(await n(`SELECT max(last_seq)::int AS n FROM rm.checkpoint`)).toBe(stream.length);
     expect(await verifyLedger(ds)).toMatchObject({ ok: true, checked: count('event') });
     reference = await readModelChecksums(ds);
@@ -90,7 +90,7 @@ describe('ReadModelWriter', () => {
     const other = await migratedDataSource(await infra().createDatabase('writer_poison'));
     try {
       const s = new EventScript(uuidv7());
-      s.add('run.requested', '_', { input: { idea: 'poison', targetUsers: [], constraints: [] }, budget: { tokens: 1, usd: 1, toolMinutes: 1, wallclockMinutes: 1 }, configSet: 'default' });
+      s.add('run.requested', '_', { input: { idea: 'poison', targetUsers: [], constraints: [] }, budget: { tokens: 1, usd: 1, toolMinutes: 1, wallclockMinutes: 1 }, configSet: 'default', phases: [] });
       s.add('task.scheduled', 'intake', { taskId: 't1', phase: 'intake', agent: 'IdeaParserAgent', attempt: 1, idempotenceKey: 'a'.repeat(64), pool: 'default', budget: { tokens: 1, usd: 1, toolMinutes: 1, wallclockMinutes: 1 }, gateAttempt: 1, shard: 0, iteration: 0 });
       // Valid for the schema (no maximum), but no attempt number fits in an integer column.
       const poisonId = s.add('task.claimed', 't1', { taskId: 't1', phase: 'intake', agent: 'IdeaParserAgent', attempt: 3_000_000_000, workerId: 'w', leaseMs: 1000, resumedFromStep: 0 });

@@ -43,7 +43,7 @@ describe('replayReadModels', () => {
     expect(r).toMatchObject({
       lastSeq: workload.length, resumedFrom: 0, applied: workload.filter((m) => m.kind === 'event').length,
       duplicates: workload.filter((m) => m.kind === 'duplicate').length, rejected: workload.filter((m) => m.kind === 'invalid').length,
-      unknownTypes: { 'command.received': workload.filter((m) => m.kind === 'unknown').length },
+      unknownTypes: { 'ops.annotated': workload.filter((m) => m.kind === 'unknown').length },
     });
     expect(await tableOid(ds, 'tasks')).not.toBe(before);
     expect(await readModelChecksums(ds)).toEqual(live);
@@ -129,7 +129,7 @@ describe('replayReadModels', () => {
     const jsm = await nc.jetstreamManager();
     await jsm.streams.add({ name: 'POISON_EVT', subjects: ['px.>'] });
     const s = new EventScript();
-    for (let i = 0; i < 30; i++) s.add('timer.scheduled', `t${i}`, { timerId: `t${i}`, dueAt: new Date(Date.UTC(2026, 0, 6)).toISOString(), purpose: 'x' });
+    for (let i = 0; i < 30; i++) s.add('timer.scheduled', `t${i}`, { timerId: `t${i}`, dueAt: new Date(Date.UTC(2026, 0, 6)).toISOString(), purpose: 'x', action: { kind: 'retry-task', phase: 'prd', taskId: `t${i}`, attempt: 2 } });
     s.add('task.claimed', 'tp', { taskId: 'tp', phase: 'intake', agent: 'IdeaParserAgent', attempt: 9_000_000_000, workerId: 'w', leaseMs: 1, resumedFromStep: 0 });
     for (let i = 0; i < 5; i++) s.add('run.started', '_', {});
     for (const m of s.messages()) await nc.jetstream().publish(`px.${m.seq}`, m.data);

@@ -133,8 +133,9 @@ function* runMessages(rng: Rng, tick: () => number, opts: WorkloadOptions): Gene
       extra.push({ subject: subjects.event(runId, 'task', 't-x'), data: bad, msgId: `bad-${rng.hex(16)}`, kind: 'invalid', type: 'invalid', runId });
     }
     if (rng.chance(0.005)) {
-      const env = { id: uuidv7(tick(), rng.bytes(10)), type: 'command.received', schemaVersion: 1, runId, aggregateId: 'api', occurredAt: new Date(tick()).toISOString(), producer: producerOf('api'), causationId: null, correlationId: runId, payload: { command: 'pause-run', payload: { reason: 'ops' }, requestedBy: 'ops' } };
-      extra.push({ subject: `im.evt.${runId}.cmd.api`, data: Buffer.from(JSON.stringify(env)), msgId: env.id, kind: 'unknown', type: 'command.received', runId });
+      const env = { id: uuidv7(tick(), rng.bytes(10)), type: 'ops.annotated', schemaVersion: 1, runId, aggregateId: 'notes', occurredAt: new Date(tick()).toISOString(), producer: producerOf('ops'), causationId: null, correlationId: runId, payload: { note: rng.words(6) } };
+      // A type from a newer producer that this code does not know.
+      extra.push({ subject: `im.evt.${runId}.sup.notes`, data: Buffer.from(JSON.stringify(env)), msgId: env.id, kind: 'unknown', type: 'ops.annotated', runId });
     }
     return extra;
   };
@@ -152,7 +153,7 @@ function* runMessages(rng: Rng, tick: () => number, opts: WorkloadOptions): Gene
     gate: { passThreshold: 0.7, autoFix: true, maxAttempts: 5 }, estimatedMinutes: rng.int(5, 60),
   }));
   const input = { idea: `${rng.words(rng.int(20, 120))}.`, targetUsers: [rng.words(3), rng.words(2)], constraints: [rng.words(6)] };
-  yield* withFaults(emit('run.requested', '_', { input, budget, configSet: 'default' }));
+  yield* withFaults(emit('run.requested', '_', { input, budget, configSet: 'default', phases: configs }));
   yield* withFaults(emit('run.planned', '_', { phases: configs, levels: configs.map((c) => [c.phase]), criticalPath: configs.map((c) => c.phase), estimatedMinutes: configs.reduce((a, c) => a + c.estimatedMinutes, 0) }));
   yield* withFaults(emit('run.started', '_', {}));
   const ref = (kind: string, size = rng.int(200, 20000)): ArtifactRef => {
@@ -184,14 +185,14 @@ function* runMessages(rng: Rng, tick: () => number, opts: WorkloadOptions): Gene
           for (let s = 1, n = rng.int(0, 3); s <= n; s++) yield* withFaults(emit('task.checkpointed', taskId, { ...refBase, step: s }));
           if (rng.chance(0.04)) yield* withFaults(emit('task.stalled', taskId, { ...refBase, lastHeartbeatAt: new Date(tick()).toISOString() }));
           if (attempt < 3 && rng.chance(0.08)) {
-            const errorClass = rng.pick(['transient', 'rate-limit', 'timeout'] as const);
+            const errorClass = rng.pick(['transient', 'rate_limit', 'timeout'] as const);
             yield* withFaults(emit('task.failed', taskId, { ...refBase, errorClass, retryable: true, message: `${errorClass}: ${rng.words(rng.int(5, 80))}` }));
             const dueAt = new Date(tick() + 2000).toISOString();
             const timerId = `retry-${taskId}-${attempt + 1}`;
             yield* withFaults(emit('task.retry_scheduled', taskId, { ...refBase, nextAttempt: attempt + 1, dueAt, errorClass }));
-            yield* withFaults(emit('timer.scheduled', timerId, { timerId, dueAt, purpose: `retry ${taskId} (attempt ${attempt + 1})` }));
+            yield* withFaults(emit('timer.scheduled', timerId, { timerId, dueAt, purpose: `retry ${taskId} (attempt ${attempt + 1})`, action: { kind: 'retry-task', phase: c.phase, taskId, attempt: attempt + 1 } }));
             if (rng.chance(0.2)) yield* withFaults(emit('task.fallback', taskId, { ...refBase, from: 'anthropic', to: 'openai-compatible' }));
-            yield* withFaults(emit('timer.fired', timerId, { timerId, firedAt: dueAt }));
+            yield* withFaults(emit('timer.fired', timerId, { timerId, firedAt: dueAt, action: { kind: 'retry-task', phase: c.phase, taskId, attempt: attempt + 1 } }));
             attempt++;
             continue;
           }
@@ -258,7 +259,7 @@ function* runMessages(rng: Rng, tick: () => number, opts: WorkloadOptions): Gene
     const total = { tokens: rng.int(10000, 90000), usd: Math.round(rng.next() * 4 * 1e6) / 1e6, toolMinutes: 0, wallclockMs: rng.int(60000, 3600000) };
     yield* withFaults(emit('run.completed', '_', { phases: configs.map((c) => c.phase), usage: total }));
     const json = ref('dossier.json', rng.int(20000, 60000));
-    yield* withFaults(emit('dossier.compiled', '_', { version: '1.0.0', signature: rng.hex(64), completeness: rng.int(70, 100), missing: rng.chance(0.5) ? [] : ['sbom'], json, html: ref('dossier.html'), pdf: ref('dossier.pdf') }));
+    yield* withFaults(emit('dossier.compiled', '_', { version: '1.0.0', signature: rng.hex(64), completeness: rng.int(70, 100), missing: rng.chance(0.5) ? [] : ['sbom'], json, html: ref('dossier.html'), pdf: ref('dossier.pdf'), causeId: uuidv7(tick(), rng.bytes(10)) }));
   }
 }
 

@@ -16,7 +16,7 @@ describe('artifacts read model', () => {
     s.add('task.succeeded', 't1', { ...t, result: ref('6', 'task-result:PRDWriterAgent'), usage: { tokens: 1, usd: 0, toolMinutes: 0, wallclockMs: 1 }, replayed: false });
     s.add('artifact.stored', 't1', { ...t, attempt: 2, artifact: ref('5', 'prd') }); // same content again: one row, first provenance
     s.add('phase.aggregated', 'prd', { phase: 'prd', gateAttempt: 1, evidencePack: ref('7', 'evidence-pack'), taskCount: 1, usage: { tokens: 1, usd: 0, toolMinutes: 0, wallclockMs: 1 } });
-    s.add('dossier.compiled', '_', { version: '1.0.0', signature: '8'.repeat(64), completeness: 100, missing: [], json: ref('8', 'dossier.json'), pdf: ref('9', 'dossier.pdf') });
+    s.add('dossier.compiled', '_', { version: '1.0.0', signature: '8'.repeat(64), completeness: 100, missing: [], json: ref('8', 'dossier.json'), pdf: ref('9', 'dossier.pdf'), causeId: '01900000-0000-7000-8000-00000000000d' });
     await project(ds, s.messages());
   });
   afterAll(async () => ds?.destroy());

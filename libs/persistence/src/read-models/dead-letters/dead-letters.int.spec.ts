@@ -13,8 +13,8 @@ describe('dead letters and skipped events', () => {
     s.raw(`im.evt.${s.runId}.task.t2`, '{"not json', 'm2');
     s.raw(`im.evt.${s.runId}.task.t3`, JSON.stringify({ hello: 'world' }), 'm3');
     s.raw(`im.evt.${s.runId}.cmd.api`, JSON.stringify({
-      id: '01900000-0000-7000-8000-000000000001', type: 'command.received', schemaVersion: 1, runId: s.runId, aggregateId: 'api', occurredAt: new Date().toISOString(),
-      producer: { service: 'api', version: '1', instance: 'a' }, causationId: null, correlationId: '01900000-0000-7000-8000-000000000001', payload: { command: 'pause-run', payload: {}, requestedBy: 'ops' },
+      id: '01900000-0000-7000-8000-000000000001', type: 'ops.annotated', schemaVersion: 1, runId: s.runId, aggregateId: 'api', occurredAt: new Date().toISOString(),
+      producer: { service: 'api', version: '1', instance: 'a' }, causationId: null, correlationId: '01900000-0000-7000-8000-000000000001', payload: { note: 'from a newer producer' },
     }), 'm4');
     await project(ds, s.messages());
   });
@@ -27,7 +27,7 @@ describe('dead letters and skipped events', () => {
       { seq: 2, source: 'projector', run_id: s.runId, task_id: null, attempt: null, reason: expect.stringMatching(/^not JSON/) },
       { seq: 3, source: 'projector', run_id: s.runId, task_id: null, attempt: null, reason: expect.stringMatching(/^bad envelope/) },
     ]);
-    expect(await ds.query(`SELECT seq::int, type, run_id FROM rm.skipped_events`)).toEqual([{ seq: 4, type: 'command.received', run_id: s.runId }]);
+    expect(await ds.query(`SELECT seq::int, type, run_id FROM rm.skipped_events`)).toEqual([{ seq: 4, type: 'ops.annotated', run_id: s.runId }]);
     expect((await ds.query(`SELECT count(*)::int AS n FROM rm.events`))[0].n).toBe(1);
   });
 });

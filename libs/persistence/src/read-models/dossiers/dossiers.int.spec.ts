@@ -11,8 +11,8 @@ describe('dossiers read model', () => {
 
   beforeAll(async () => {
     ds = await migratedDataSource(infra().databaseUrl);
-    s.add('dossier.compiled', '_', { version: '1.0.0', signature: 'a'.repeat(64), completeness: 80, missing: ['sbom'], json: ref('a', 'dossier.json'), html: ref('b', 'dossier.html') });
-    s.add('dossier.compiled', '_', { version: '1.0.1', signature: 'c'.repeat(64), completeness: 100, missing: [], json: ref('c', 'dossier.json'), pdf: ref('d', 'dossier.pdf') });
+    s.add('dossier.compiled', '_', { version: '1.0.0', signature: 'a'.repeat(64), completeness: 80, missing: ['sbom'], json: ref('a', 'dossier.json'), html: ref('b', 'dossier.html'), causeId: '01900000-0000-7000-8000-00000000000d' });
+    s.add('dossier.compiled', '_', { version: '1.0.1', signature: 'c'.repeat(64), completeness: 100, missing: [], json: ref('c', 'dossier.json'), pdf: ref('d', 'dossier.pdf'), causeId: '01900000-0000-7000-8000-00000000000d' });
     await project(ds, s.messages(), 1);
   });
   afterAll(async () => ds?.destroy());

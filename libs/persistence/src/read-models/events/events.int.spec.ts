@@ -15,7 +15,7 @@ describe('events read model', () => {
   beforeAll(async () => {
     ds = await migratedDataSource(infra().databaseUrl);
     for (const s of [oldRun, liveRun]) {
-      s.add('run.requested', '_', { input: { idea: 'timeline', targetUsers: [], constraints: [] }, budget, configSet: 'default' });
+      s.add('run.requested', '_', { input: { idea: 'timeline', targetUsers: [], constraints: [] }, budget, configSet: 'default', phases: [] });
       s.add('run.started', '_', {}, { ms: 2500 });
       s.add('phase.blocked', 'intake', { phase: 'intake', reason: 'a person must answer' }, { ms: 500 });
     }

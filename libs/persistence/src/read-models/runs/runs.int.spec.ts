@@ -15,7 +15,7 @@ const cfg = (phase: string) => ({
 });
 
 function run(s: EventScript, idea: string, opts: { complete?: boolean; blocked?: boolean } = {}) {
-  s.add('run.requested', '_', { input: { idea, targetUsers: ['gardeners'], constraints: [] }, budget, configSet: 'default' });
+  s.add('run.requested', '_', { input: { idea, targetUsers: ['gardeners'], constraints: [] }, budget, configSet: 'default', phases: [] });
   s.add('run.planned', '_', { phases: [cfg('intake'), cfg('prd')], levels: [['intake'], ['prd']], criticalPath: ['intake', 'prd'], estimatedMinutes: 10 });
   s.add('run.started', '_', {});
   s.add('phase.started', 'intake', { phase: 'intake', config: cfg('intake'), input: { idea, targetUsers: [], constraints: [] }, upstream: [], budget });
@@ -28,7 +28,7 @@ function run(s: EventScript, idea: string, opts: { complete?: boolean; blocked?:
   if (opts.complete) {
     s.add('run.completed', '_', { phases: ['intake', 'prd'], usage: usage(120, 0.25) });
     s.add('run.paused', '_', { reason: 'too late' }, { ms: 10 });
-    s.add('dossier.compiled', '_', { version: '1.0.0', signature: 'c'.repeat(64), completeness: 90, missing: [], json: ref('dossier.json') });
+    s.add('dossier.compiled', '_', { version: '1.0.0', signature: 'c'.repeat(64), completeness: 90, missing: [], json: ref('dossier.json'), causeId: '01900000-0000-7000-8000-00000000000d' });
   }
 }
 

@@ -11,12 +11,12 @@ describe('timers read model', () => {
 
   beforeAll(async () => {
     ds = await migratedDataSource(infra().databaseUrl);
-    s.add('timer.scheduled', 'a', { timerId: 'a', dueAt: soon, purpose: 'retry t1 (attempt 2)' });
-    s.add('timer.scheduled', 'b', { timerId: 'b', dueAt: past, purpose: 'retry t2 (attempt 2)' });
-    s.add('timer.scheduled', 'c', { timerId: 'c', dueAt: past, purpose: 'deadline' });
-    s.add('timer.fired', 'c', { timerId: 'c', firedAt: new Date(Date.now() - 15 * 86400_000).toISOString() });
-    s.add('timer.fired', 'c', { timerId: 'c', firedAt: new Date().toISOString() });
-    s.add('timer.fired', 'd', { timerId: 'd', firedAt: new Date().toISOString() });
+    s.add('timer.scheduled', 'a', { timerId: 'a', dueAt: soon, purpose: 'retry t1 (attempt 2)', action: { kind: 'retry-task', phase: 'prd', taskId: 't-a', attempt: 2 } });
+    s.add('timer.scheduled', 'b', { timerId: 'b', dueAt: past, purpose: 'retry t2 (attempt 2)', action: { kind: 'retry-task', phase: 'prd', taskId: 't-b', attempt: 2 } });
+    s.add('timer.scheduled', 'c', { timerId: 'c', dueAt: past, purpose: 'deadline', action: { kind: 'retry-task', phase: 'prd', taskId: 't-c', attempt: 2 } });
+    s.add('timer.fired', 'c', { timerId: 'c', firedAt: new Date(Date.now() - 15 * 86400_000).toISOString(), action: { kind: 'retry-task', phase: 'prd', taskId: 't-c', attempt: 2 } });
+    s.add('timer.fired', 'c', { timerId: 'c', firedAt: new Date().toISOString(), action: { kind: 'retry-task', phase: 'prd', taskId: 't-c', attempt: 2 } });
+    s.add('timer.fired', 'd', { timerId: 'd', firedAt: new Date().toISOString(), action: { kind: 'retry-task', phase: 'prd', taskId: 't-d', attempt: 2 } });
     await project(ds, s.messages());
   });
   afterAll(async () => ds?.destroy());
