@@ -85,13 +85,13 @@ describe('full 13-phase runs', () => {
     expect(packs(ra)).toEqual(packs(rb));
     const packsOf = async (id: string) => {
       const out: Record<string, string> = {};
-      let after = 0;
-      for (;;) {
-        const events = (await request(api).get(`/v1/runs/${id}/events`).set(auth).query({ after })).body.events;
-        if (!events.length) break;
-        for (const e of events) if (e.type === 'phase.aggregated') out[`${e.payload.phase}#${e.payload.gateAttempt}`] = e.payload.evidencePack.sha256;
-        after = Number(events[events.length - 1].seq);
-      }
+      // Envelopes as published, paginated by stream sequence: follow nextCursor to the end.
+      let cursor: string | null = null;
+      do {
+        const page: { events: any[]; nextCursor: string | null } = (await request(api).get(`/v1/runs/${id}/events`).set(auth).query(cursor ? { cursor } : {}).expect(200)).body;
+        for (const e of page.events) if (e.type === 'phase.aggregated') out[`${e.payload.phase}#${e.payload.gateAttempt}`] = e.payload.evidencePack.sha256;
+        cursor = page.nextCursor;
+      } while (cursor);
       return out;
     };
     const [pa, pb] = await Promise.all([packsOf(a), packsOf(b)]);

@@ -6,6 +6,7 @@ import { createDataSource } from '@ideamine/persistence';
 import { READINESS_CHECKS, SERVICE_CONFIG, ServiceConfig, ServiceKitModule } from '@ideamine/service-kit';
 import { ApiKeyGuard } from './auth/api-key.guard';
 import { RunsController } from './runs/runs.controller';
+import { InsightsController } from './insights/insights.controller';
 import { RunDetailsController } from './runs/run-details.controller';
 import { IdempotencyStore } from './runs/idempotency';
 import { EventStreamController } from './stream/event-stream.controller';
@@ -47,7 +48,7 @@ const perMinute = Number(process.env.IM_RATE_LIMIT_PER_MIN ?? 300);
       exports: [DATA_SOURCE],
     }),
   ],
-  controllers: [RunsController, RunDetailsController, EventStreamController, DeadLettersController, InboxController],
+  controllers: [RunsController, RunDetailsController, EventStreamController, DeadLettersController, InboxController, InsightsController],
   providers: [
     IdempotencyStore,
     { provide: APP_GUARD, useClass: ThrottlerGuard },

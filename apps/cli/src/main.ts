@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { checksumCommand, dlqCommand, migrateCommand, provisionCommand, rebuildCommand, verifyLedgerCommand } from './commands/infra';
+import { REPLAY_HELP, replayCommand } from './commands/replay';
 import {
   budgetExtendCommand, dossierCommand, dlqListCommand, dlqRedriveCommand, eventsCommand, runShowCommand, runsListCommand, runsWatchCommand,
   simpleCommand, submitCommand, taskRetryCommand, waiverCommand,
@@ -39,6 +40,9 @@ program.command('migrate').description('apply database migrations (DATABASE_URL)
 program.command('provision').description('create missing streams, KV and object stores from deploy/nats/jetstream.yaml (NATS_URL)')
   .option('--update', 'apply the spec to live streams that differ').option('--replicas <n>', 'override num_replicas').option('--spec <file>', 'spec file').action(provisionCommand);
 program.command('rebuild').description('rebuild every read model from the event stream and swap it in without downtime').action(rebuildCommand);
+program.command('replay').description('rebuild read models from the event stream into new tables, then swap them in; resumes an interrupted replay')
+  .option('--projection <name>', `only this read model (repeatable); ${REPLAY_HELP}`, (v: string, prev: string[] = []) => [...prev, v]).option('--batch <n>', 'events per transaction', '2000')
+  .option('--no-progress', 'no progress bar').action(replayCommand);
 program.command('verify-ledger').description('check the hash chain of the ledger; exits 1 if broken').action(verifyLedgerCommand);
 program.command('checksum').description('print a checksum of every read-model table').action(checksumCommand);
 program.command('state <runId>').description("print each decider's state of a run, folded from the event stream (NATS_URL)")

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
-import { READ_MODEL_ENTITIES } from './entities/read-model.entities';
+import { ENTITIES } from './read-models/registry';
 
 /** Migrations are compiled with the rest to dist/migrations; this file is dist/libs/persistence/src. */
 export const MIGRATIONS_GLOB = join(__dirname, '..', '..', '..', 'migrations', '*.{js,ts}');
@@ -9,7 +9,7 @@ export function createDataSource(url: string, opts: { poolSize?: number } = {}):
   return new DataSource({
     type: 'postgres',
     url,
-    entities: READ_MODEL_ENTITIES,
+    entities: ENTITIES,
     migrations: [MIGRATIONS_GLOB],
     migrationsTableName: 'im_migrations',
     synchronize: false,

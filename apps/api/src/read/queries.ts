@@ -104,8 +104,14 @@ export interface EventRow {
   producer: Record<string, string>; causationId: string | null; correlationId: string; payload: Record<string, any>;
 }
 
-const EVENT_COLUMNS = `e.seq::float8 AS seq, e.id, e.type, e.subject, e.run_id AS "runId", e.aggregate_id AS "aggregateId",
-  to_json(e.occurred_at) #>> '{}' AS "occurredAt", e.producer, e.causation_id AS "causationId", e.correlation_id AS "correlationId", e.payload`;
+/** rm.events keeps each envelope as published (json); the API's event view is built from it. */
+function eventRow(r: { seq: string; subject: string; envelope: string }): EventRow {
+  const e = JSON.parse(r.envelope);
+  return {
+    seq: Number(r.seq), id: e.id, type: e.type, subject: r.subject, runId: e.runId, aggregateId: e.aggregateId, occurredAt: e.occurredAt,
+    producer: e.producer, causationId: e.causationId, correlationId: e.correlationId, payload: e.payload,
+  };
+}
 
 /** A run's events by stream sequence, optionally only some types or those about one task. */
 export async function listEvents(ds: DataSource, runId: string, f: { afterSeq: number; limit: number; types?: string[]; taskId?: string }): Promise<Page<EventRow, number>> {
@@ -113,14 +119,15 @@ export async function listEvents(ds: DataSource, runId: string, f: { afterSeq: n
   const arg = (v: unknown) => `$${args.push(v)}`;
   const where = ['e.run_id = $1', 'e.seq > $2'];
   if (f.types?.length) where.push(`e.type = ANY(${arg(f.types)})`);
-  if (f.taskId) where.push(`e.payload->>'taskId' = ${arg(f.taskId)}`);
-  const rows = await ds.query(`SELECT ${EVENT_COLUMNS} FROM rm.events e WHERE ${where.join(' AND ')} ORDER BY e.seq ASC LIMIT ${arg(f.limit + 1)}`, args);
-  return page(rows as EventRow[], f.limit, (r) => r.seq);
+  if (f.taskId) where.push(`e.envelope->'payload'->>'taskId' = ${arg(f.taskId)}`);
+  const rows = await ds.query(`SELECT e.seq, e.subject, e.envelope::text AS envelope FROM rm.events e WHERE ${where.join(' AND ')} ORDER BY e.seq ASC LIMIT ${arg(f.limit + 1)}`, args);
+  return page((rows as { seq: string; subject: string; envelope: string }[]).map(eventRow), f.limit, (r) => r.seq);
 }
 
 /** Every event of the given types in a run (gates, waivers, the knowledge map: small sets). */
 export async function eventsOfTypes(ds: DataSource, runId: string, types: string[]): Promise<EventRow[]> {
-  return ds.query(`SELECT ${EVENT_COLUMNS} FROM rm.events e WHERE e.run_id = $1 AND e.type = ANY($2) ORDER BY e.seq ASC`, [runId, types]);
+  const rows = await ds.query(`SELECT e.seq, e.subject, e.envelope::text AS envelope FROM rm.events e WHERE e.run_id = $1 AND e.type = ANY($2) ORDER BY e.seq ASC`, [runId, types]);
+  return (rows as { seq: string; subject: string; envelope: string }[]).map(eventRow);
 }
 
 export interface ArtifactRow { sha256: string; runId: string; kind: string; taskId: string | null; phase: string | null; size: number; contentType: string }

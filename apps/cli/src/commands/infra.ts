@@ -1,7 +1,8 @@
 import { connect } from 'nats';
 import { STREAMS, HEADERS } from '@ideamine/contracts';
 import { loadJetStreamSpec, natsServerOptions, provisionJetStream, readStream } from '@ideamine/jetstream';
-import { createDataSource, migrate, readModelChecksums, rebuildReadModels, verifyLedger } from '@ideamine/persistence';
+import { createDataSource, migrate, readModelChecksums, verifyLedger } from '@ideamine/persistence';
+import { replayCommand } from './replay';
 
 const env = (name: string, fallback: string) => process.env[name] ?? fallback;
 const natsUrl = () => env('NATS_URL', 'nats://127.0.0.1:4222');
@@ -33,33 +34,18 @@ export async function provisionCommand(opts: { update?: boolean; replicas?: stri
   }
 }
 
+/** Kept for scripts that call `ideamine rebuild`: the same as `ideamine replay` of every read model. */
 export async function rebuildCommand(): Promise<void> {
-  const nc = await connect(natsServerOptions(natsUrl()));
-  const ds = await createDataSource(databaseUrl()).initialize();
-  try {
-    await migrate(ds);
-    const started = Date.now();
-    let lastPrint = 0;
-    const { lastSeq } = await rebuildReadModels(ds, nc.jetstream(), (p) => {
-      if (p.phase !== 'replaying' || Date.now() - lastPrint > 1000) {
-        lastPrint = Date.now();
-        process.stderr.write(`${p.phase}: stream seq ${p.seq}${p.applied ? `, ${p.applied} events applied` : ''}\n`);
-      }
-    });
-    console.log(`read models rebuilt up to seq ${lastSeq} in ${((Date.now() - started) / 1000).toFixed(1)} s and swapped in`);
-  } finally {
-    await ds.destroy();
-    await nc.close();
-  }
+  await replayCommand({});
 }
 
 export async function verifyLedgerCommand(): Promise<void> {
   const ds = await createDataSource(databaseUrl()).initialize();
   try {
     const v = await verifyLedger(ds);
-    if (v.ok) console.log(`ledger OK: ${v.checked} entries, chain intact`);
+    if (v.ok) console.log(`ledger OK: ${v.checked} entries, chain intact${v.anchoredAt ? ` from the retention anchor at entry #${v.anchoredAt}` : ''}${v.withoutEvent ? ` (${v.withoutEvent} entries without their event row, removed by retention)` : ''}`);
     else {
-      console.error(`ledger BROKEN at seq ${v.firstBadSeq}: ${v.reason}`);
+      console.error(`ledger BROKEN at entry #${v.firstBad?.position}${v.firstBad?.seq ? ` (stream seq ${v.firstBad.seq})` : ''}: ${v.reason}`);
       process.exitCode = 1;
     }
   } finally {

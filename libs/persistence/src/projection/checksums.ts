@@ -1,24 +1,28 @@
 import type { DataSource } from 'typeorm';
-import { assertSchemaName, LIVE_SCHEMA } from './sql';
+import { READ_MODELS } from '../read-models/registry';
+import { CheckpointEntity } from './checkpoint.entity';
+import type { Projection } from './projection';
+import { assertSchemaName, LIVE_SCHEMA, quoteIdent } from './sql';
+import { tableShape } from './table-shape';
 
-export const READ_MODEL_TABLES: Record<string, string> = {
-  runs: 'run_id',
-  phases: 'run_id, phase',
-  tasks: 'task_id',
-  artifacts: 'run_id, sha256, kind',
-  events: 'seq',
-  rejected_events: 'seq',
-  ledger: 'seq',
-  checkpoint: 'projection',
-};
-
-/** md5 over every row of every read-model table, in key order: equal checksums mean equal tables. */
-export async function readModelChecksums(ds: DataSource, schema = LIVE_SCHEMA): Promise<Record<string, string>> {
-  const s = assertSchemaName(schema);
+/**
+ * md5 over every row of every table of the given projections (and their checkpoint rows), in key
+ * order: equal checksums mean equal tables. The table list comes from the registry.
+ */
+export async function readModelChecksums(ds: DataSource, projections: readonly Projection[] = READ_MODELS, schema = LIVE_SCHEMA): Promise<Record<string, string>> {
+  const s = quoteIdent(assertSchemaName(schema));
   const out: Record<string, string> = {};
-  for (const [table, key] of Object.entries(READ_MODEL_TABLES)) {
-    const rows = await ds.query(`SELECT count(*)::int AS n, md5(COALESCE(string_agg(t::text, E'\\n' ORDER BY ${key}), '')) AS sum FROM ${s}.${table} t`);
-    out[table] = `${rows[0].n}:${rows[0].sum}`;
+  for (const entity of projections.flatMap((p) => p.entities)) {
+    const shape = tableShape(ds, entity);
+    const order = shape.key.map((k) => `t.${quoteIdent(k.name)}`).join(', ');
+    const rows = await ds.query(`SELECT count(*)::int AS n, md5(COALESCE(string_agg(t::text, E'\\n' ORDER BY ${order}), '')) AS sum FROM ${s}.${quoteIdent(shape.table)} t`);
+    out[shape.table] = `${rows[0].n}:${rows[0].sum}`;
   }
+  const cp = tableShape(ds, CheckpointEntity);
+  const rows = await ds.query(
+    `SELECT md5(COALESCE(string_agg(t::text, E'\\n' ORDER BY t.projection), '')) AS sum FROM ${s}.${quoteIdent(cp.table)} t WHERE t.projection = ANY($1::text[])`,
+    [projections.map((p) => p.name)],
+  );
+  out[cp.table] = rows[0].sum;
   return out;
 }

@@ -1,0 +1,3 @@
+export * from './workload';
+export * from './event-script';
+export * from './db';
