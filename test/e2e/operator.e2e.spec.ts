@@ -55,7 +55,7 @@ describe('operator surface: API, SSE, CLI, dossier', () => {
       .replace('gate: { passThreshold: 0.7, autoFix: true, maxAttempts: 3 }', 'gate: { passThreshold: 1, autoFix: false, maxAttempts: 1 }'));
     services = await startServices({
       natsUrl: infra().natsUrl, databaseUrl: infra().databaseUrl, apiKeys: API_KEY, logDir: join(infra().tmpDir, 'logs'),
-      env: { IM_PHASES_DIR: phases, LOG_LEVEL: 'warn', IM_SSE_HEARTBEAT_MS: '500' },
+      env: { IM_PHASES_DIR: phases, LOG_LEVEL: process.env.IM_TEST_LOG_LEVEL ?? 'warn', IM_SSE_HEARTBEAT_MS: '500' },
     });
     api = services.apiUrl;
     nc = await connect({ servers: infra().natsUrl });

@@ -1,7 +1,7 @@
-import { headers as natsHeaders, StringCodec } from 'nats';
+import { connect, headers as natsHeaders, StringCodec } from 'nats';
 import {
   ConcurrencyConflictError, durationToNanos, getArtifact, loadJetStreamSpec, provisionJetStream, publishEnvelope, putArtifact,
-  readStream, RetryLaterError, runDurableConsumer, ArtifactIntegrityError, PermanentMessageError, MessageContext,
+  readStream, RetryLaterError, runDurableConsumer, ArtifactIntegrityError, ArtifactReadStalledError, PermanentMessageError, MessageContext,
 } from '@ideamine/jetstream';
 import { BUCKETS, envelopeEvent, HEADERS, newEvent, STREAMS, uuidv7 } from '@ideamine/contracts';
 import { join } from 'node:path';
@@ -125,6 +125,50 @@ describe('JetStream library against a real nats-server', () => {
     const other = await putArtifact(os, BUCKETS.artifacts, 'something else', 'note', 'text/plain');
     await expect(getArtifact(os, { name: other.name, sha256: a.sha256 })).rejects.toBeInstanceOf(ArtifactIntegrityError);
   });
+
+  // The same bytes are often stored by several processes at once (identical evidence packs of two
+  // runs, a decision's blob replayed). An object store put of an existing name writes new chunks and
+  // purges the old ones, so a reader holding the old metadata would wait for chunks forever.
+  it('concurrent puts of the same content from separate connections store it once and never move it', async () => {
+    const r = await nats.resources();
+    const conns = await Promise.all(Array.from({ length: 6 }, () => connect({ servers: nats.url() })));
+    try {
+      const stores = await Promise.all(conns.map((c) => c.jetstream().views.os(BUCKETS.artifacts)));
+      const content = Buffer.alloc(300 * 1024, 'evidence pack '); // several chunks
+      const first = await Promise.all(stores.flatMap((os) => [putArtifact(os, BUCKETS.artifacts, content, 'pack'), putArtifact(os, BUCKETS.artifacts, content, 'pack')]));
+      expect(new Set(first.map((ref) => JSON.stringify(ref))).size).toBe(1);
+      const os = await r.js.views.os(BUCKETS.artifacts);
+      const info = (await os.info(first[0].name))!;
+      const reading = getArtifact(os, first[0]);
+      await Promise.all(stores.map((s) => putArtifact(s, BUCKETS.artifacts, content, 'pack')));
+      expect((await reading).equals(content)).toBe(true);
+      const after = (await os.info(first[0].name))!;
+      expect(after.nuid).toBe(info.nuid);
+      expect(after.revision).toBe(info.revision);
+      const stream = `OBJ_${BUCKETS.artifacts}`;
+      const chunks = (await r.jsm.streams.info(stream, { subjects_filter: `$O.${BUCKETS.artifacts}.C.>` })).state.subjects ?? {};
+      const ours = Object.entries(chunks).filter(([subject]) => subject.endsWith(info.nuid));
+      expect(ours).toEqual([[`$O.${BUCKETS.artifacts}.C.${info.nuid}`, info.chunks]]);
+      const total = Object.values(chunks).reduce((n, c) => n + c, 0);
+      const objects = await os.list();
+      expect(total).toBe(objects.reduce((n, o) => n + o.chunks, 0)); // no orphaned chunks of losing puts
+    } finally {
+      await Promise.all(conns.map((c) => c.close()));
+    }
+  }, 30_000);
+
+  it('a read whose chunks are gone fails with a retryable error instead of waiting forever', async () => {
+    const r = await nats.resources();
+    const os = await r.js.views.os(BUCKETS.artifacts);
+    const ref = await putArtifact(os, BUCKETS.artifacts, 'soon without chunks', 'note', 'text/plain');
+    const info = (await os.info(ref.name))!;
+    await r.jsm.streams.purge(`OBJ_${BUCKETS.artifacts}`, { filter: `$O.${BUCKETS.artifacts}.C.${info.nuid}` });
+    const t0 = Date.now();
+    const err = await getArtifact(os, ref, { stallMs: 1000 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ArtifactReadStalledError);
+    expect((err as ArtifactReadStalledError).code).toBe('IM_ARTIFACT_READ_STALLED');
+    expect(Date.now() - t0).toBeLessThan(10_000);
+  }, 20_000);
 });
 
 describe('publishing across a nats-server restart', () => {

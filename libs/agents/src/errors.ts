@@ -99,7 +99,7 @@ export class ProviderError extends AgentError {
   }
 }
 
-type Loose = Error & { status?: unknown; code?: unknown; name?: string; cause?: unknown };
+type Loose = Error & { status?: unknown; code?: unknown; name?: string; cause?: unknown; retryable?: unknown };
 
 const NETWORK = /ECONNRESET|ECONNREFUSED|EAI_AGAIN|ENOTFOUND|EPIPE|socket hang up|network|fetch failed|terminated/i;
 
@@ -123,5 +123,7 @@ export function classifyError(err: unknown): AgentError {
   if (status !== undefined && status >= 500) return new ProviderError('transient', message, { status, cause: err });
   if ((code && NETWORK.test(code)) || NETWORK.test(message)) return new AgentError('transient', message, true, { cause: err });
   if (/\btimed? ?out\b|\btimeout\b/i.test(message)) return new AgentError('timeout', message, true, { cause: err });
+  // Our infrastructure errors say themselves whether a later attempt can succeed.
+  if (e.retryable === true) return new AgentError('transient', message, true, { cause: err });
   return new AgentError('fatal', message, false, { cause: err });
 }

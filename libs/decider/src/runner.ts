@@ -349,12 +349,9 @@ export class DeciderRunner {
     const plan = planDecision(this.decider, slot, fact, decision, this.opts.producer);
     if (decision.blobs?.length) {
       this.os ??= await this.nats.js.views.os(BUCKETS.artifacts);
-      // Content-addressed: writing it again is harmless. Live, a decision's blob is new, so the
-      // existence check putArtifact makes would only add a round trip; replaying, it usually exists.
-      for (const b of decision.blobs) {
-        if (this.caughtUp) await this.os.putBlob({ name: b.ref.name, description: b.ref.kind }, b.content);
-        else await putArtifact(this.os, b.ref.bucket, b.content, b.ref.kind, b.ref.contentType);
-      }
+      // Content-addressed and create-only: rewriting an existing object would move its chunks
+      // under a concurrent reader (a decision replayed, two runs with the same evidence).
+      for (const b of decision.blobs) await putArtifact(this.os, b.ref.bucket, b.content, b.ref.kind, b.ref.contentType);
     }
     const lastSeq = { ...slot.lastSeq };
     const seqs = await publishDecisionEvents(this.nats.js, this.nats.jsm, plan.events, lastSeq, this.opts.validatePublished);

@@ -328,6 +328,7 @@ describe('classifyError', () => {
     ['ECONNREFUSED', Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' }), 'transient'],
     ['TimeoutError', Object.assign(new Error('The operation was aborted due to timeout'), { name: 'TimeoutError' }), 'timeout'],
     ['AbortError', Object.assign(new Error('This operation was aborted'), { name: 'AbortError' }), 'cancelled'],
+    ['an error marked retryable (an artifact read that stalled)', Object.assign(new Error('artifact x: no chunk for 15000 ms'), { code: 'IM_ARTIFACT_READ_STALLED', retryable: true }), 'transient'],
     ['a TypeError', new TypeError("Cannot read properties of undefined (reading 'x')"), 'fatal'],
     ['a thrown string', 'a string', 'fatal'],
   ])("%s is classified %s", (_label, err, cls) => {

@@ -523,6 +523,19 @@ describe('offline agents', () => {
   });
 });
 
+describe('terse and odd ideas', () => {
+  // Ideas like the operator tests' probes: numbers, few nouns, no constraints. Every output must
+  // still match its agent's schema, or the run quarantines a task nobody can fix.
+  it.each(['A pagination probe number 0 for a bakery', 'A pagination probe number 1 for a bakery', 'A pagination probe number 2 for a bakery', 'x2 y3 z4 for 7 people', 'An app'])('%s: every agent output matches its schema', async (text) => {
+    const { tasks } = await runAll({ idea: text, targetUsers: [], constraints: [] } as unknown as IdeaInput);
+    const errors = Object.values(tasks).flat().flatMap((t) => {
+      const v = validators.get(t.agent)!;
+      return v(t.output) ? [] : [`${t.agent}: ${ajv.errorsText(v.errors)}`];
+    });
+    expect(errors).toEqual([]);
+  });
+});
+
 describe('fixture ideas (test/fixtures/ideas.json)', () => {
   const fixtures: (IdeaInput & { name: string })[] = JSON.parse(readFileSync(join(__dirname, '..', '..', '..', '..', 'test', 'fixtures', 'ideas.json'), 'utf8'));
 
