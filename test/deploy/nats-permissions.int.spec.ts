@@ -320,6 +320,15 @@ describe('nats-server.conf on a real nats-server', () => {
     await durable.delete(STREAMS.events, 'tap-victim');
   });
 
+  it('cli (the operator user) re-drives a dead letter: deletes it from IM_DLQ, which tap and the services may not', async () => {
+    const { seq } = await (await as('worker')).jetstream().publish('im.dlq.operator-test', data('dead'), { msgID: 'operator-dlq-1' });
+    expect(await outcome((await (await as('tap')).jetstreamManager({ checkAPI: false })).streams.deleteMessage(STREAMS.deadLetters, seq))).toBe('denied');
+    expect(await outcome((await (await as('worker')).jetstreamManager({ checkAPI: false })).streams.deleteMessage(STREAMS.deadLetters, seq))).toBe('denied');
+    const operator = await (await as('cli')).jetstreamManager();
+    expect(await operator.streams.deleteMessage(STREAMS.deadLetters, seq)).toBe(true);
+    expect(await outcome(operator.streams.getMessage(STREAMS.deadLetters, { seq }))).toMatch(/error .*no message found/i);
+  });
+
   it('only api (SSE) and tap may subscribe to the live feed; nobody else subscribes to raw subjects', async () => {
     for (const user of USERS) {
       const nc = await as(user);
