@@ -2,7 +2,8 @@
  * Runs a private nats-server with deploy/nats/nats-server.conf and checks the permission model
  * against the contracts: every aggregate kind in AGGREGATES may be published by its owner only,
  * every command in COMMAND_CATALOG by its senders only, every KV bucket of the JetStream spec by its
- * writer only; the tap user only reads the live feed; services cannot create, drop or purge streams.
+ * writer only; the tap user only reads (the live feed, and IM_EVENTS through ordered consumers);
+ * services cannot create, drop or purge streams.
  * If the conf and the contracts drift apart, this fails.
  */
 import { ChildProcess, spawn } from 'node:child_process';
@@ -289,6 +290,43 @@ describe('nats-server.conf on a real nats-server', () => {
     await tap.flush();
     expect(await eventually(() => violations.filter((v) => v.operation === 'publish').length >= 2)).toBe(true);
     expect(violations).toEqual(expect.arrayContaining([{ operation: 'subscription', subject: 'im.evt.>' }]));
+  });
+
+  it('tap: catches up on IM_EVENTS from a given sequence with an ordered consumer; publish, stream delete, purge and consumer delete are refused', async () => {
+    const ids = ['catchup-1', 'catchup-2', 'catchup-3'];
+    const seqs: number[] = [];
+    const gk = (await as('gatekeeper')).jetstream();
+    for (const id of ids) seqs.push((await gk.publish(subjects.event(RUN, 'gate', id), data(id), { msgID: `tap-${id}` })).seq);
+    const tap = await as('tap');
+    const js = tap.jetstream();
+    const consumer = await js.consumers.get(STREAMS.events, { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: seqs[1] });
+    const got: string[] = [];
+    const iter = await consumer.consume();
+    for await (const m of iter) {
+      got.push(m.subject);
+      if (m.seq >= seqs[2]) break;
+    }
+    expect(got).toEqual([subjects.event(RUN, 'gate', ids[1]), subjects.event(RUN, 'gate', ids[2])]);
+
+    expect(await jsPublish('tap', subjects.event(RUN, 'gate', 'by-tap'))).toBe('denied');
+    const jsm = await tap.jetstreamManager({ checkAPI: false });
+    expect(await outcome(jsm.streams.delete(STREAMS.events))).toBe('denied');
+    expect(await outcome(jsm.streams.purge(STREAMS.events))).toBe('denied');
+    expect(await outcome(jsm.streams.deleteMessage(STREAMS.events, seqs[0]))).toBe('denied');
+    const durable = (await (await as('cli')).jetstreamManager()).consumers;
+    await durable.add(STREAMS.events, { durable_name: 'tap-victim', ack_policy: AckPolicy.None });
+    expect(await outcome(jsm.consumers.delete(STREAMS.events, 'tap-victim'))).toBe('denied');
+    expect(await outcome(jsm.streams.info(STREAMS.commands))).toBe('denied');
+    await durable.delete(STREAMS.events, 'tap-victim');
+  });
+
+  it('cli (the operator user) re-drives a dead letter: deletes it from IM_DLQ, which tap and the services may not', async () => {
+    const { seq } = await (await as('worker')).jetstream().publish('im.dlq.operator-test', data('dead'), { msgID: 'operator-dlq-1' });
+    expect(await outcome((await (await as('tap')).jetstreamManager({ checkAPI: false })).streams.deleteMessage(STREAMS.deadLetters, seq))).toBe('denied');
+    expect(await outcome((await (await as('worker')).jetstreamManager({ checkAPI: false })).streams.deleteMessage(STREAMS.deadLetters, seq))).toBe('denied');
+    const operator = await (await as('cli')).jetstreamManager();
+    expect(await operator.streams.deleteMessage(STREAMS.deadLetters, seq)).toBe(true);
+    expect(await outcome(operator.streams.getMessage(STREAMS.deadLetters, { seq }))).toMatch(/error .*no message found/i);
   });
 
   it('only api (SSE) and tap may subscribe to the live feed; nobody else subscribes to raw subjects', async () => {
