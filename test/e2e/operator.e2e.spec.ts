@@ -193,6 +193,11 @@ describe('operator surface: API, SSE, CLI, dossier', () => {
     expect(text).not.toMatch(/^id: /m);
     const bad = await request(api).get(`/v1/runs/${runId}/stream`).set(auth).set('Last-Event-ID', 'yesterday').expect(400);
     expect(bad.body.error.code).toBe('IM_VALIDATION');
+    // Read-your-position for live views: a run read after its events were seen includes them.
+    const seenBad = await request(api).get(`/v1/runs/${runId}?seenSeq=later`).set(auth).expect(400);
+    expect(seenBad.body.error).toMatchObject({ code: 'IM_VALIDATION', message: expect.stringContaining('seenSeq') });
+    const readAfter = await request(api).get(`/v1/runs/${runId}?seenSeq=1`).set(auth).expect(200);
+    expect(readAfter.body.runId).toBe(runId);
   }, 300_000);
 
   it('CLI: exit codes 0 completed, 2 failed, 3 paused, 4 cancelled, 1 usage and infrastructure errors; --json and --version', async () => {

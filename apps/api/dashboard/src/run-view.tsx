@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useState } from 'preact/hooks';
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { api, Envelope, saveAs, subscribe } from './api';
 import { ErrorNote, Status, usd, useAction, useThrottledTick, when } from './ui';
 
@@ -12,13 +12,17 @@ export function RunView({ runId, tab, sub }: { runId: string; tab: string; sub?:
   const [events, setEvents] = useState<Envelope[]>([]);
   const [live, setLive] = useState(false);
   const [tick, bump] = useThrottledTick(300);
+  // The last event seen: the API answers once the read models include it (they lag the stream).
+  const seen = useRef(0);
   useEffect(() => {
-    api.get(`/v1/runs/${runId}`).then((r) => (setRun(r), setError(null)), setError);
+    api.get(`/v1/runs/${runId}${seen.current ? `?seenSeq=${seen.current}` : ''}`).then((r) => (setRun(r), setError(null)), setError);
   }, [runId, tick]);
   useEffect(() => {
     setEvents([]);
+    seen.current = 0;
     const stop = subscribe(`/v1/runs/${runId}/stream`, (e) => {
       setEvents((xs) => (xs.length > 5000 ? [...xs.slice(-4000), e] : [...xs, e]));
+      if (e.seq && Number.isSafeInteger(e.seq) && e.seq > seen.current) seen.current = e.seq;
       // The read models lag the stream by a moment: refetch them at most every 300 ms.
       bump();
     }, setLive);

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { BadRequestException, NotFoundException, PayloadTooLargeException } from '@nestjs/common';
 import { ThrottlerException } from '@nestjs/throttler';
 import { API_ERROR_CODES, ApiError } from './api-error';
-import { bodyParserErrorHandler, toErrorBody } from './error.filter';
+import { ApiErrorFilter, bodyParserErrorHandler, RETRY_AFTER_S, toErrorBody } from './error.filter';
 import { fieldProblems } from './validation';
 
 describe('API errors', () => {
@@ -40,5 +40,34 @@ describe('API errors', () => {
   it('names nested fields with a dotted path', () => {
     expect(fieldProblems([{ property: 'add', children: [{ property: 'tokens', constraints: { min: 'tokens must not be less than 0' }, children: [] }] } as any]))
       .toEqual([{ field: 'add.tokens', reasons: ['tokens must not be less than 0'] }]);
+  });
+
+  it('answers an outage with 503 and Retry-After over real HTTP, never 500', async () => {
+    const { Controller, Get, Module } = await import('@nestjs/common');
+    const { NestFactory } = await import('@nestjs/core');
+    const request = (await import('supertest')).default;
+    @Controller()
+    class Outage {
+      @Get('pg') pg() { throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' }); }
+      @Get('nats') nats() { throw Object.assign(new Error('TIMEOUT'), { name: 'NatsError', code: 'TIMEOUT' }); }
+      @Get('artifact') artifact() { throw Object.assign(new Error('artifact x: no chunk for 15000 ms'), { code: 'IM_ARTIFACT_READ_STALLED', retryable: true }); }
+      @Get('bug') bug() { throw new TypeError('x is undefined'); }
+    }
+    @Module({ controllers: [Outage] })
+    class OutageModule {}
+    const app = await NestFactory.create(OutageModule, { logger: false });
+    app.useGlobalFilters(new ApiErrorFilter());
+    await app.init();
+    try {
+      for (const [path, code] of [['/pg', 'IM_READ_MODEL_UNAVAILABLE'], ['/nats', 'IM_EVENT_STORE_UNAVAILABLE'], ['/artifact', 'IM_EVENT_STORE_UNAVAILABLE']]) {
+        const res = await request(app.getHttpServer()).get(path).expect(503);
+        expect(res.headers['retry-after']).toBe(String(RETRY_AFTER_S));
+        expect(res.body.error.code).toBe(code);
+      }
+      const bug = await request(app.getHttpServer()).get('/bug').expect(500);
+      expect(bug.headers['retry-after']).toBeUndefined();
+    } finally {
+      await app.close();
+    }
   });
 });

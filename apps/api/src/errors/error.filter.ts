@@ -8,6 +8,9 @@ const CODE_BY_STATUS: Record<number, ApiErrorCode> = {
   413: 'IM_PAYLOAD_TOO_LARGE', 415: 'IM_UNSUPPORTED_MEDIA_TYPE', 422: 'IM_IDEMPOTENCY_MISMATCH', 429: 'IM_RATE_LIMITED', 503: 'IM_UNAVAILABLE',
 };
 
+/** Seconds a client should wait after a 503 (Postgres or NATS away): about one reconnect. */
+export const RETRY_AFTER_S = 5;
+
 /** Postgres and TypeORM failures that mean "the read model is away", not "your request is wrong". */
 function isDatabaseUnavailable(err: any): boolean {
   const code = String(err?.code ?? err?.driverError?.code ?? '');
@@ -38,7 +41,7 @@ export function toErrorBody(err: unknown, logger?: Logger): { status: number; bo
   if (isDatabaseUnavailable(err)) {
     return { status: 503, body: { error: { code: 'IM_READ_MODEL_UNAVAILABLE', message: 'the read-model database is unavailable; retry shortly (GET /health/ready says when it is back)', details: null } } };
   }
-  if (isNatsUnavailable(err)) {
+  if (isNatsUnavailable(err) || (err as { code?: unknown })?.code === 'IM_ARTIFACT_READ_STALLED') {
     return { status: 503, body: { error: { code: 'IM_EVENT_STORE_UNAVAILABLE', message: `the event store (NATS JetStream) is unavailable: ${(err as Error).message}`, details: null } } };
   }
   logger?.error({ err }, 'unhandled API error');
@@ -55,6 +58,8 @@ export class ApiErrorFilter implements ExceptionFilter {
     const { status, body } = toErrorBody(err, this.logger);
     // A streaming response (SSE, a dossier download) that already began can only be ended.
     if (res.headersSent) return void res.end();
+    // An outage is temporary: tell clients (and proxies) when asking again makes sense.
+    if (status === HttpStatus.SERVICE_UNAVAILABLE) res.setHeader('Retry-After', String(RETRY_AFTER_S));
     res.status(status).json(body);
   }
 }

@@ -1,6 +1,6 @@
 import { Body, Controller, Get, HttpCode, Inject, Param, ParseUUIDPipe, Post, Query, Req, Res } from '@nestjs/common';
 import {
-  ApiAcceptedResponse, ApiBearerAuth, ApiConflictResponse, ApiHeader, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiParam, ApiProduces, ApiTags,
+  ApiAcceptedResponse, ApiBearerAuth, ApiConflictResponse, ApiHeader, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiParam, ApiProduces, ApiQuery, ApiTags,
   ApiUnprocessableEntityResponse,
 } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
@@ -19,6 +19,11 @@ import { ApiError, badRequest, notFound } from '../errors/api-error';
 import { FINISHED_STATUSES, listRuns } from '../read/queries';
 import { ApiCommonErrors, decodeCursor, encodeCursor, isRunKey } from '../pagination';
 import { Accepted, ErrorResponse, RunPage, RunView, Submitted } from '../openapi/schemas';
+
+const parseSeenSeq = (raw: string): number => {
+  if (!/^\d{1,15}$/.test(raw)) throw badRequest('seenSeq must be a stream sequence number (the SSE id of the last event seen)', [{ field: 'seenSeq', reason: `"${raw.slice(0, 40)}" is not a number` }]);
+  return Number(raw);
+};
 
 export type AuthedRequest = Request & { apiKeyLabel?: string };
 const IDEMPOTENCY_NAMESPACE = '01890000-0000-7000-8000-000000000000';
@@ -86,6 +91,21 @@ export class RunsController {
     };
   }
 
+  /**
+   * Read-your-position: a live view refetches when an event arrives, and the projector writes in
+   * batches a moment later; without waiting, the view would show the state before the last event
+   * and, if no event follows (a paused run), keep showing it. Bounded: a stalled projector only
+   * delays the answer.
+   */
+  private async projectedPast(seq: number, maxWaitMs = 2000): Promise<void> {
+    const end = Date.now() + maxWaitMs;
+    for (;;) {
+      const rows: { last_seq: string | null }[] = await this.ds.query(`SELECT min(last_seq) AS last_seq FROM rm.checkpoint WHERE projection = ANY($1::text[])`, [['runs', 'phases']]);
+      if (Number(rows[0]?.last_seq ?? 0) >= seq || Date.now() >= end) return;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  }
+
   async findRun(id: string): Promise<RunEntity> {
     const run = await this.ds.getRepository(RunEntity).findOneBy({ runId: id });
     if (!run) throw notFound(`run ${id}`, 'a run just submitted appears within a second or two');
@@ -106,7 +126,9 @@ export class RunsController {
   @ApiOperation({ summary: 'A run with its phases (status, gate score, attempts, progress, usage)' })
   @ApiOkResponse({ type: RunView })
   @ApiNotFoundResponse({ type: ErrorResponse })
-  async get(@Param('id', runIdPipe) id: string) {
+  @ApiQuery({ name: 'seenSeq', required: false, description: 'stream sequence of the last event the client saw (an SSE id): the answer waits, up to 2 s, until the read models include it' })
+  async get(@Param('id', runIdPipe) id: string, @Query('seenSeq') seenSeq?: string) {
+    if (seenSeq !== undefined) await this.projectedPast(parseSeenSeq(seenSeq));
     const run = await this.findRun(id);
     const phases = await this.ds.getRepository(PhaseEntity).findBy({ runId: id });
     return toRunView(run, phases);
