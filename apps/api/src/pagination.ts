@@ -38,3 +38,10 @@ export function ApiCommonErrors(...extra: { status: number; description: string 
     ...extra.map((e) => ApiResponse({ status: e.status, type: ErrorResponse, description: e.description })),
   );
 }
+
+/** A stream sequence a client sends back (an SSE id): digits only, or a 400 naming the parameter. */
+export function parseStreamSeq(what: string, raw: string | undefined): number | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  if (!/^\d{1,15}$/.test(raw)) throw badRequest(`${what} must be a stream sequence number (the id of the last event received)`, [{ field: what, reason: `"${raw.slice(0, 40)}" is not a number` }]);
+  return Number(raw);
+}

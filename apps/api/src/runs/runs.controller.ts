@@ -17,13 +17,8 @@ import { IdempotencyStore } from './idempotency';
 import { DATA_SOURCE } from '../tokens';
 import { ApiError, badRequest, notFound } from '../errors/api-error';
 import { FINISHED_STATUSES, listRuns } from '../read/queries';
-import { ApiCommonErrors, decodeCursor, encodeCursor, isRunKey } from '../pagination';
+import { ApiCommonErrors, decodeCursor, encodeCursor, isRunKey, parseStreamSeq } from '../pagination';
 import { Accepted, ErrorResponse, RunPage, RunView, Submitted } from '../openapi/schemas';
-
-const parseSeenSeq = (raw: string): number => {
-  if (!/^\d{1,15}$/.test(raw)) throw badRequest('seenSeq must be a stream sequence number (the SSE id of the last event seen)', [{ field: 'seenSeq', reason: `"${raw.slice(0, 40)}" is not a number` }]);
-  return Number(raw);
-};
 
 export type AuthedRequest = Request & { apiKeyLabel?: string };
 const IDEMPOTENCY_NAMESPACE = '01890000-0000-7000-8000-000000000000';
@@ -128,7 +123,8 @@ export class RunsController {
   @ApiNotFoundResponse({ type: ErrorResponse })
   @ApiQuery({ name: 'seenSeq', required: false, description: 'stream sequence of the last event the client saw (an SSE id): the answer waits, up to 2 s, until the read models include it' })
   async get(@Param('id', runIdPipe) id: string, @Query('seenSeq') seenSeq?: string) {
-    if (seenSeq !== undefined) await this.projectedPast(parseSeenSeq(seenSeq));
+    const seen = parseStreamSeq('seenSeq', seenSeq);
+    if (seen !== undefined) await this.projectedPast(seen);
     const run = await this.findRun(id);
     const phases = await this.ds.getRepository(PhaseEntity).findBy({ runId: id });
     return toRunView(run, phases);

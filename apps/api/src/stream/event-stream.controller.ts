@@ -5,8 +5,8 @@ import { ConsumerMessages, DeliverPolicy, JsMsg } from 'nats';
 import { STREAMS, subjects } from '@ideamine/contracts';
 import { NatsResources } from '@ideamine/jetstream';
 import { NATS } from '@ideamine/service-kit';
-import { ApiError, badRequest } from '../errors/api-error';
-import { ApiCommonErrors } from '../pagination';
+import { ApiError } from '../errors/api-error';
+import { ApiCommonErrors, parseStreamSeq } from '../pagination';
 import { RunIdParam, runIdPipe } from '../runs/runs.controller';
 
 const HEARTBEAT_MS = Number(process.env.IM_SSE_HEARTBEAT_MS ?? 15_000);
@@ -16,16 +16,10 @@ const STALLED_CLIENT_MS = 60_000;
 /** Messages the ordered consumer buffers per client: the bound on memory for a slow reader. */
 const BUFFER = 64;
 
-function parseSeq(what: string, raw: string | undefined): number | undefined {
-  if (raw === undefined || raw === '') return undefined;
-  if (!/^\d{1,15}$/.test(raw)) throw badRequest(`${what} must be a stream sequence number (the id of the last event received)`, [{ field: what, reason: `"${raw.slice(0, 40)}" is not a number` }]);
-  return Number(raw);
-}
-
 /** Header or query (read from req, so the OpenAPI document lists each parameter once). */
 function resumeAfter(req: Request): number | undefined {
   const q = typeof req.query.lastEventId === 'string' ? req.query.lastEventId : undefined;
-  return parseSeq('Last-Event-ID', req.header('last-event-id')) ?? parseSeq('lastEventId', q);
+  return parseStreamSeq('Last-Event-ID', req.header('last-event-id')) ?? parseStreamSeq('lastEventId', q);
 }
 
 /**
