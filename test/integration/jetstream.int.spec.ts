@@ -215,3 +215,29 @@ describe('JetStreamClientProxy', () => {
     await expect(lastValueFrom(client.send('cancel-run', cmd.envelope))).rejects.toThrow(/use emit/);
   });
 });
+
+describe('provisioning by services that start together', () => {
+  // Every service provisions at start; on a fresh server they race to create the same streams.
+  it('eight concurrent provisioners on a fresh server all succeed and create each stream once', async () => {
+    const { mkdtempSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { startNatsServer } = await import('@ideamine/devstack');
+    const dir = mkdtempSync(join(tmpdir(), 'ideamine-nats-'));
+    const server = await startNatsServer({ dir });
+    const conns = await Promise.all(Array.from({ length: 8 }, () => connect({ servers: server.url })));
+    try {
+      const spec = loadJetStreamSpec(join(__dirname, '..', '..', 'deploy', 'nats', 'jetstream.yaml'));
+      const reports = await Promise.all(conns.map(async (c) => provisionJetStream(await c.jetstreamManager(), c.jetstream(), spec)));
+      expect(reports).toHaveLength(8);
+      const jsm = await conns[0].jetstreamManager();
+      const names: string[] = [];
+      for await (const si of jsm.streams.list()) names.push(si.config.name);
+      const wanted = [...spec.streams.map((s) => s.name), ...spec.kv.map((b) => `KV_${b.bucket}`), ...spec.objectStores.map((b) => `OBJ_${b.bucket}`)];
+      expect(names.sort()).toEqual(wanted.sort());
+    } finally {
+      await Promise.all(conns.map((c) => c.close()));
+      await server.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 30_000);
+});

@@ -117,6 +117,16 @@ export interface ProvisionOptions {
   replicas?: number;
 }
 
+/** A bucket created concurrently by another service fails the first open; the second binds to it. */
+async function onceMore<T>(open: () => Promise<T>): Promise<T> {
+  try {
+    return await open();
+  } catch {
+    await new Promise((r) => setTimeout(r, 100));
+    return open();
+  }
+}
+
 /** Idempotent: creates what is missing, reports drift, changes a live stream only when told to. */
 export async function provisionJetStream(
   jsm: JetStreamManager, js: JetStreamClient, spec: JetStreamSpec, opts: ProvisionOptions = {},
@@ -132,8 +142,11 @@ export async function provisionJetStream(
       try {
         await jsm.streams.add(wanted);
       } catch (err) {
-        // A concurrent replica may have created it between info and add.
-        if (!/already in use|exists/i.test((err as Error).message)) throw new ProvisioningError(`stream ${s.name}: ${(err as Error).message}`);
+        // Services start together and each provisions: another one may have created the stream
+        // between info and add. nats-server answers that "already in use" or, while the other
+        // creation is under way, "subjects overlap with an existing stream"; either way it is there.
+        const created = await jsm.streams.info(s.name).then(() => true, () => false);
+        if (!created) throw new ProvisioningError(`stream ${s.name}: ${(err as Error).message}`);
       }
       report.push({ kind: 'stream', name: s.name, action: 'created' });
       continue;
@@ -148,12 +161,12 @@ export async function provisionJetStream(
   for (const b of spec.kv) {
     const existed = await jsm.streams.info(`KV_${b.bucket}`).then(() => true, () => false);
     const ttlMs = b.ttl ? Math.round(durationToNanos(b.ttl) / 1e6) : undefined;
-    await js.views.kv(b.bucket, { history: b.history ?? 1, description: b.description, replicas: opts.replicas ?? 1, ...(ttlMs ? { ttl: ttlMs } : {}) });
+    await onceMore(() => js.views.kv(b.bucket, { history: b.history ?? 1, description: b.description, replicas: opts.replicas ?? 1, ...(ttlMs ? { ttl: ttlMs } : {}) }));
     report.push({ kind: 'kv', name: b.bucket, action: existed ? 'unchanged' : 'created' });
   }
   for (const b of spec.objectStores) {
     const existed = await jsm.streams.info(`OBJ_${b.bucket}`).then(() => true, () => false);
-    await js.views.os(b.bucket, { description: b.description, replicas: opts.replicas ?? 1 });
+    await onceMore(() => js.views.os(b.bucket, { description: b.description, replicas: opts.replicas ?? 1 }));
     report.push({ kind: 'object-store', name: b.bucket, action: existed ? 'unchanged' : 'created' });
   }
   return report;
