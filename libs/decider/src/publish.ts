@@ -1,12 +1,8 @@
 import { headers as natsHeaders, JetStreamClient, JetStreamManager, MsgHdrs, MsgRequest, PubAck } from 'nats';
 import { HEADERS, STREAMS, validateMessage } from '@ideamine/contracts';
 import { injectTraceContext } from '@ideamine/telemetry';
+import { JS_ERR, jsErrCode } from '@ideamine/jetstream';
 import type { PlannedEvent } from './run-slot';
-
-/** JetStream API error codes we act on (nats-server's errors.json). */
-export const JS_ERR = { wrongLastSequence: 10071, noMessageFound: 10037, streamNotFound: 10059 } as const;
-
-export const jsErrCode = (err: unknown): number | undefined => (err as { api_error?: { err_code?: number } })?.api_error?.err_code;
 
 /** Another writer put something else where this decision's event belongs (ADR 0005: the log wins). */
 export class ForeignDecisionError extends Error {

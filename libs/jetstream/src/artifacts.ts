@@ -1,5 +1,6 @@
 import type { ObjectStore } from 'nats';
 import { ArtifactRef, sha256Hex } from '@ideamine/contracts';
+import { JS_ERR, jsErrCode } from './errors';
 
 export class ArtifactIntegrityError extends Error {
   readonly code = 'IM_ARTIFACT_INTEGRITY';
@@ -7,8 +8,6 @@ export class ArtifactIntegrityError extends Error {
 export class ArtifactNotFoundError extends Error {
   readonly code = 'IM_ARTIFACT_NOT_FOUND';
 }
-
-const WRONG_LAST_SEQUENCE = 10071;
 
 /**
  * Stores content under its SHA-256 and returns the ref. Create-only: an object store put of an
@@ -29,7 +28,7 @@ export async function putArtifact(
       await os.putBlob({ name: sha256, description: kind }, data, { previousRevision: existing?.revision ?? 0 });
       return ref;
     } catch (err) {
-      if ((err as { api_error?: { err_code?: number } }).api_error?.err_code !== WRONG_LAST_SEQUENCE) throw err;
+      if (jsErrCode(err) !== JS_ERR.wrongLastSequence) throw err;
       // Another writer stored (or deleted) it meanwhile: look again.
     }
   }

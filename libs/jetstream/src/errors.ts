@@ -40,3 +40,8 @@ export class ProvisioningError extends Error {
 export class LeaveUnackedError extends Error {
   readonly code = 'IM_LEAVE_UNACKED';
 }
+
+/** JetStream API error codes we act on (nats-server's errors.json). */
+export const JS_ERR = { wrongLastSequence: 10071, noMessageFound: 10037, streamNotFound: 10059 } as const;
+
+export const jsErrCode = (err: unknown): number | undefined => (err as { api_error?: { err_code?: number } })?.api_error?.err_code;

@@ -1,7 +1,7 @@
 import { JetStreamClient, PubAck, headers as natsHeaders, MsgHdrs } from 'nats';
 import { Envelope, HEADERS, validateMessage, MAX_MESSAGE_BYTES, InvalidMessageError } from '@ideamine/contracts';
 import { eventsPublished, injectTraceContext } from '@ideamine/telemetry';
-import { ConcurrencyConflictError, PublishFailedError } from './errors';
+import { ConcurrencyConflictError, JS_ERR, jsErrCode, PublishFailedError } from './errors';
 
 export interface PublishOptions {
   /** Optimistic concurrency: the publish fails unless the subject's last sequence is this one. */
@@ -13,8 +13,6 @@ export interface PublishOptions {
 
 const RETRYABLE = /timeout|503|no responders|disconnect|closed|connection/i;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-/** nats-server's JetStream API error code for a failed Nats-Expected-Last-Subject-Sequence. */
-const WRONG_LAST_SEQUENCE = 10071;
 
 let validateOnPublish = true;
 /**
@@ -62,7 +60,7 @@ export async function publishWithRetry(
       return ack;
     } catch (err) {
       const message = (err as Error).message ?? '';
-      if ((err as { api_error?: { err_code?: number } }).api_error?.err_code === WRONG_LAST_SEQUENCE) throw new ConcurrencyConflictError(subject, opts.expectLastSubjectSequence ?? -1);
+      if (jsErrCode(err) === JS_ERR.wrongLastSequence) throw new ConcurrencyConflictError(subject, opts.expectLastSubjectSequence ?? -1);
       if (!RETRYABLE.test(message + String((err as { code?: string }).code)) || Date.now() > deadline) {
         throw new PublishFailedError(subject, attempt, err);
       }
